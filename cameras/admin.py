@@ -1,0 +1,99 @@
+from django import forms
+from django.contrib import admin
+
+from cameras.models import Camera, CameraScreenshot, EdgeKey, Organization, Store
+
+
+class StoreInline(admin.TabularInline):
+    model = Store
+    extra = 0
+    fields = ["store_id", "name", "timezone"]
+    show_change_link = True
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "id", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["members"]
+    inlines = [StoreInline]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["store_id", "name", "organization", "timezone", "created_at"]
+    list_filter = ["organization", "timezone"]
+    search_fields = ["store_id", "name", "organization__name"]
+    list_select_related = ["organization"]
+
+
+class CameraAdminForm(forms.ModelForm):
+    """The stored RTSP URL is never sent to the browser: leave the field empty to keep it."""
+
+    rtsp_url = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current URL. The password is never shown back.",
+    )
+
+    class Meta:
+        model = Camera
+        fields = ["store", "camera_id", "name", "enabled", "capabilities", "rtsp_url", "frame_rate",
+                  "detection_interval", "min_dwell_seconds", "anchor"]
+
+    def clean_rtsp_url(self):
+        value = self.cleaned_data.get("rtsp_url", "")
+        if not value and self.instance.pk:
+            return self.instance.rtsp_url
+        return value
+
+
+@admin.register(Camera)
+class CameraAdmin(admin.ModelAdmin):
+    form = CameraAdminForm
+    list_display = ["camera_id", "name", "store", "enabled", "status", "last_heartbeat", "masked_rtsp_url"]
+    list_filter = ["enabled", "status", "store__organization", "store"]
+    search_fields = ["camera_id", "name", "store__store_id", "store__name"]
+    list_select_related = ["store"]
+    readonly_fields = ["masked_rtsp_url", "status", "last_heartbeat", "last_error", "config_version",
+                       "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["store", "camera_id", "name", "enabled", "capabilities"]}),
+        ("Stream", {"fields": ["masked_rtsp_url", "rtsp_url", "frame_rate", "detection_interval"]}),
+        ("Analytics", {"fields": ["min_dwell_seconds", "anchor"]}),
+        ("Status", {"fields": ["status", "last_heartbeat", "last_error", "config_version", "created_at",
+                               "updated_at"]}),
+    ]
+
+    @admin.display(description="RTSP URL")
+    def masked_rtsp_url(self, camera: Camera) -> str:
+        return camera.masked_rtsp_url
+
+
+@admin.register(CameraScreenshot)
+class CameraScreenshotAdmin(admin.ModelAdmin):
+    list_display = ["camera", "width", "height", "uploaded_at"]
+    list_filter = ["camera__store"]
+    search_fields = ["camera__camera_id"]
+
+
+@admin.register(EdgeKey)
+class EdgeKeyAdmin(admin.ModelAdmin):
+    """Keys are created through the API or seed_demo (shown once); the admin can only revoke them."""
+
+    list_display = ["prefix", "camera", "store", "organization", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["store", "organization"]
+    search_fields = ["prefix", "camera__camera_id", "store__store_id"]
+    readonly_fields = ["id", "organization", "store", "camera", "prefix", "created_at", "last_used_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} key(s).")

@@ -1,0 +1,181 @@
+"""Tenancy and devices: Organization → Store → Camera, plus screenshots and edge keys."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+CAPABILITIES = ("entrance", "zones", "shelves", "queue")
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Asia/Kolkata)") from None
+
+
+def validate_capabilities(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("capabilities must be a list of strings")
+    unknown = sorted(set(value) - set(CAPABILITIES))
+    if unknown:
+        raise ValidationError(f"unknown capabilities {unknown}; allowed: {list(CAPABILITIES)}")
+
+
+def mask_url_password(url: str) -> str:
+    """Hide the password of a URL such as rtsp://user:pass@host/stream (never show secrets back)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    netloc = f"{parts.username}:***@{host}" if parts.username else f"***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class Organization(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Store(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="stores")
+    store_id = models.SlugField(max_length=100, unique=True, help_text="Public slug, e.g. store_demo_001")
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["store_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.store_id})"
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Camera(models.Model):
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        ONLINE = "online", "Online"
+        OFFLINE = "offline", "Offline"
+        ERROR = "error", "Error"
+
+    class Anchor(models.TextChoices):
+        FOOT = "foot", "Feet (bottom centre of the box)"
+        CENTER = "center", "Box centre"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="cameras")
+    camera_id = models.SlugField(max_length=100, help_text="Slug, unique within the store, e.g. cam_entrance_01")
+    name = models.CharField(max_length=200)
+    rtsp_url = models.CharField(max_length=1000, blank=True, help_text="Stored; never shown back with its password")
+    enabled = models.BooleanField(default=True)
+    capabilities = models.JSONField(default=list, blank=True, validators=[validate_capabilities])
+    frame_rate = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.1), MaxValueValidator(60)],
+        help_text="Frames sampled per second; empty = FRAME_RATE setting",
+    )
+    detection_interval = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Detect on every Nth sampled frame; empty = DETECTION_INTERVAL setting",
+    )
+    min_dwell_seconds = models.FloatField(default=2.0, validators=[MinValueValidator(0)])
+    anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.FOOT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
+    last_heartbeat = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Bumped whenever the camera, its zones or its line change so running workers reload within seconds.
+    config_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["store__store_id", "camera_id"]
+        constraints = [models.UniqueConstraint(fields=["store", "camera_id"], name="camera_unique_slug_per_store")]
+        indexes = [models.Index(fields=["enabled", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.camera_id})"
+
+    @property
+    def masked_rtsp_url(self) -> str:
+        return mask_url_password(self.rtsp_url)
+
+    @property
+    def effective_frame_rate(self) -> float:
+        return self.frame_rate or settings.FRAME_RATE
+
+    @property
+    def effective_detection_interval(self) -> int:
+        return self.detection_interval or settings.DETECTION_INTERVAL
+
+
+def screenshot_upload_path(instance: CameraScreenshot, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"screenshots/{instance.camera.store.store_id}/{instance.camera.camera_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class CameraScreenshot(models.Model):
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="screenshots")
+    image = models.ImageField(upload_to=screenshot_upload_path)
+    width = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    height = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        get_latest_by = "uploaded_at"
+
+    def __str__(self) -> str:
+        return f"{self.camera.camera_id} {self.width}x{self.height} @ {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class EdgeKey(models.Model):
+    """An API key for one edge camera; only its SHA-256 is stored, the key is shown once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="edge_keys")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="edge_keys")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="edge_keys")
+    prefix = models.CharField(max_length=24, help_text="First characters of the key, to recognise it")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.camera.camera_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def clean(self) -> None:
+        if self.camera_id and self.store_id and self.camera.store_id != self.store_id:
+            raise ValidationError({"camera": "camera does not belong to this store"})
+        if self.store_id and self.organization_id and self.store.organization_id != self.organization_id:
+            raise ValidationError({"store": "store does not belong to this organisation"})

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from cameras.models import CAPABILITIES, Camera, Store
+
+
+class StoreSerializer(serializers.ModelSerializer):
+    org_id = serializers.UUIDField(source="organization_id", read_only=True)
+
+    class Meta:
+        model = Store
+        fields = ["id", "store_id", "name", "timezone", "org_id"]
+
+
+class CameraSerializer(serializers.ModelSerializer):
+    """The RTSP URL is write-only in clear; reads get it with the password masked."""
+
+    store_id = serializers.SlugField(required=False, write_only=True, help_text="Default: the STORE_ID store")
+    store = serializers.SlugRelatedField(slug_field="store_id", read_only=True)
+    camera_id = serializers.SlugField(required=False, max_length=100)
+    rtsp_url = serializers.CharField(required=False, allow_blank=True, max_length=1000, write_only=True)
+    rtsp_url_masked = serializers.CharField(source="masked_rtsp_url", read_only=True)
+    capabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=CAPABILITIES), required=False, default=list
+    )
+
+    class Meta:
+        model = Camera
+        fields = [
+            "id", "camera_id", "name", "store", "store_id", "rtsp_url", "rtsp_url_masked", "enabled",
+            "capabilities", "frame_rate", "detection_interval", "min_dwell_seconds", "anchor",
+            "status", "last_heartbeat", "last_error", "config_version", "created_at",
+        ]
+        read_only_fields = ["status", "last_heartbeat", "last_error", "config_version", "created_at"]
+
+    def validate_rtsp_url(self, value: str) -> str:
+        if value and not value.lower().startswith(("rtsp://", "rtsps://", "http://", "https://", "file://")):
+            raise serializers.ValidationError("must start with rtsp:// (or rtsps://, http(s)://, file://)")
+        return value

