@@ -129,6 +129,8 @@ class HourlyMetric(MetricFields):
     hour_start = models.DateTimeField(help_text="UTC start of the store-local hour")
     local_date = models.DateField()
     local_hour = models.PositiveSmallIntegerField()
+    # Camera scope only: did the camera report (heartbeat) during this hour? None = unknown (backfill).
+    camera_online = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["hour_start"]

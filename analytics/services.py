@@ -50,3 +50,216 @@ def hours_mark_stale(store: Store, hour_starts: Iterable[dt.datetime]) -> None:
             unique_fields=["store", "hour_start"],
             update_fields=["marked_at"],
         )
+
+
+# --- Hourly and daily aggregation ----------------------------------------------------------------
+
+_COUNT_FIELDS = ("footfall_in", "footfall_out", "entries", "interactions", "served")
+_METRIC_FIELDS = (
+    "footfall_in", "footfall_out", "unique_visitors", "entries", "dwell_avg", "dwell_median", "interactions",
+    "served", "wait_avg", "wait_p90", "wait_max", "peak_occupancy",
+)
+# The number a scope's trends (day over day, week over week, vs 4 same weekdays) are computed on.
+TREND_FIELD = {"store": "footfall_in", "camera": "footfall_in", "zone": "entries", "shelf": "interactions",
+               "queue": "served"}
+# An hour this recent is aggregated by the live job, which also records whether each camera reported.
+_ONLINE_WINDOW = dt.timedelta(hours=3)
+
+
+def _entrance_cameras(store: Store) -> list[str]:
+    return [c.camera_id for c in store.cameras.all() if "entrance" in (c.capabilities or [])]
+
+
+def _day_starts(store: Store, buckets) -> dict[int, dt.datetime]:
+    from analytics.aggregation import local_day_bounds
+
+    tz = store.tzinfo
+    cache: dict[dt.date, dt.datetime] = {}
+    starts = {}
+    for i, bucket in enumerate(buckets):
+        if bucket.local_date not in cache:
+            cache[bucket.local_date] = local_day_bounds(bucket.local_date, tz)[0]
+        starts[i] = cache[bucket.local_date]
+    return starts
+
+
+def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None) -> set:
+    """Recompute the hourly metrics of every store-local hour overlapping [start, end); idempotent.
+
+    Returns the set of store-local dates touched (callers refresh their daily metrics).
+    """
+    from django.utils import timezone
+
+    from analytics.aggregation import aggregate_range, hour_buckets
+    from analytics.models import HourlyMetric
+
+    buckets = hour_buckets(store.tzinfo, start, end)
+    if not buckets:
+        return set()
+    result = aggregate_range(store.pk, buckets, _entrance_cameras(store), _day_starts(store, buckets))
+    cameras = list(store.cameras.filter(enabled=True))
+    for index in range(len(buckets)):
+        for camera in cameras:  # an enabled camera gets a row even when silent: a flat line is a signal
+            result.setdefault((index, "camera", camera.camera_id), None)
+
+    from analytics.aggregation import Numbers
+
+    rows = []
+    for (index, scope, scope_id), numbers in result.items():
+        bucket = buckets[index]
+        fields = (numbers or Numbers()).as_fields()
+        rows.append(HourlyMetric(store=store, scope=scope, scope_id=scope_id, hour_start=bucket.start,
+                                 local_date=bucket.local_date, local_hour=bucket.local_hour, **fields))
+    with transaction.atomic():
+        HourlyMetric.objects.bulk_create(
+            rows, batch_size=2000, update_conflicts=True,
+            unique_fields=["store", "scope", "scope_id", "hour_start"],
+            update_fields=[*_METRIC_FIELDS, "local_date", "local_hour", "computed_at"],
+        )
+        # Scopes that no longer have events in a recomputed hour (e.g. a corrected zone id) disappear.
+        keep = {(r.scope, r.scope_id, r.hour_start) for r in rows}
+        existing = HourlyMetric.objects.filter(
+            store=store, hour_start__gte=buckets[0].start, hour_start__lt=buckets[-1].end
+        ).values_list("pk", "scope", "scope_id", "hour_start")
+        stale = [pk for pk, scope, scope_id, hour in existing if (scope, scope_id, hour) not in keep]
+        if stale:
+            HourlyMetric.objects.filter(pk__in=stale).delete()
+        now = now or timezone.now()
+        for camera in cameras:
+            recent = [b for b in buckets if b.end > now - _ONLINE_WINDOW and b.start <= now]
+            for bucket in recent:
+                online = camera.last_heartbeat is not None and camera.last_heartbeat >= bucket.start
+                HourlyMetric.objects.filter(
+                    store=store, scope="camera", scope_id=camera.camera_id, hour_start=bucket.start
+                ).update(camera_online=online)
+    return {b.local_date for b in buckets}
+
+
+def _pct_change(value: float, reference: float | None) -> float | None:
+    if reference is None or reference == 0:
+        return None
+    return round((value - reference) / reference * 100.0, 2)
+
+
+def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
+    """Recompute daily metrics of the given store-local dates (and the trends of the days after them).
+
+    Counts are sums of the hourly rows; distinct visitors, averages, median and p90 come from one pass
+    over the day's events (they cannot be added up from hours); peak occupancy is the hourly maximum.
+    """
+    from analytics.aggregation import Bucket, Numbers, aggregate_range, local_day_bounds
+    from analytics.models import DailyMetric, HourlyMetric
+
+    tz = store.tzinfo
+    dates = sorted(set(dates))
+    entrance = _entrance_cameras(store)
+    for day in dates:
+        start, end = local_day_bounds(day, tz)
+        day_pass = aggregate_range(store.pk, [Bucket(start, end, day, 0)], entrance, {0: start})
+        hourly: dict[tuple[str, str], dict] = {}
+        for row in HourlyMetric.objects.filter(store=store, local_date=day).values(
+            "scope", "scope_id", *_COUNT_FIELDS, "peak_occupancy"
+        ):
+            sums = hourly.setdefault((row["scope"], row["scope_id"]), dict.fromkeys((*_COUNT_FIELDS, "peak_occupancy"), 0))
+            for name in _COUNT_FIELDS:
+                sums[name] += row[name]
+            sums["peak_occupancy"] = max(sums["peak_occupancy"], row["peak_occupancy"])
+        scopes = set(hourly) | {(scope, sid) for (_, scope, sid) in day_pass}
+        rows = []
+        for scope, scope_id in scopes:
+            fields = day_pass.get((0, scope, scope_id), Numbers()).as_fields()
+            fields.update(hourly.get((scope, scope_id), {}))
+            rows.append(DailyMetric(store=store, scope=scope, scope_id=scope_id, date=day, **fields))
+        with transaction.atomic():
+            DailyMetric.objects.bulk_create(
+                rows, batch_size=2000, update_conflicts=True,
+                unique_fields=["store", "scope", "scope_id", "date"],
+                update_fields=[*_METRIC_FIELDS, "computed_at"],
+            )
+            gone = [pk for pk, scope, scope_id in DailyMetric.objects.filter(store=store, date=day).values_list(
+                "pk", "scope", "scope_id") if (scope, scope_id) not in scopes]
+            if gone:
+                DailyMetric.objects.filter(pk__in=gone).delete()
+    affected = set()
+    for day in dates:
+        affected.update(day + dt.timedelta(days=n) for n in (0, 1, 7, 14, 21, 28))
+    daily_trends_update(store, affected)
+
+
+def daily_trends_update(store: Store, dates: Iterable[dt.date]) -> None:
+    """Fill day-over-day, week-over-week and vs-4-same-weekdays changes for the given dates."""
+    from analytics.models import DailyMetric
+
+    dates = sorted(set(dates))
+    if not dates:
+        return
+    rows = DailyMetric.objects.filter(
+        store=store, date__gte=dates[0] - dt.timedelta(days=28), date__lte=dates[-1]
+    )
+    values = {(r.scope, r.scope_id, r.date): getattr(r, TREND_FIELD[r.scope]) for r in rows}
+    targets = [r for r in rows if r.date in set(dates)]
+    for row in targets:
+        key = (row.scope, row.scope_id)
+        current = values[(*key, row.date)]
+        row.footfall_dod_pct = _pct_change(current, values.get((*key, row.date - dt.timedelta(days=1))))
+        row.footfall_wow_pct = _pct_change(current, values.get((*key, row.date - dt.timedelta(days=7))))
+        same_weekday = [values[(*key, row.date - dt.timedelta(days=7 * k))] for k in range(1, 5)
+                        if (*key, row.date - dt.timedelta(days=7 * k)) in values]
+        average = sum(same_weekday) / len(same_weekday) if same_weekday else None
+        row.footfall_vs_weekday_avg_pct = _pct_change(current, average)
+    DailyMetric.objects.bulk_update(
+        targets, ["footfall_dod_pct", "footfall_wow_pct", "footfall_vs_weekday_avg_pct"], batch_size=2000
+    )
+
+
+def store_range_aggregate(store: Store, start: dt.datetime, end: dt.datetime) -> None:
+    """Hourly then daily metrics for [start, end): the backfill / operator path (`manage.py aggregate`)."""
+    dates = store_hours_aggregate(store, start, end)
+    store_days_aggregate(store, dates)
+
+
+def store_recent_hours_aggregate(store: Store, now: dt.datetime | None = None) -> None:
+    """The hourly job: the current (partial) hour and the two closed ones before it, then their days."""
+    from django.utils import timezone
+
+    from analytics.aggregation import local_floor
+
+    now = now or timezone.now()
+    current = local_floor(now, store.tzinfo)
+    dates = store_hours_aggregate(store, current - dt.timedelta(hours=2), current + dt.timedelta(minutes=1), now=now)
+    store_days_aggregate(store, dates)
+
+
+def stale_hours_drain(limit: int = 5000) -> int:
+    """Re-aggregate the hours marked by `hours_mark_stale`; returns how many hours were recomputed.
+
+    Rows re-marked while we work keep their newer `marked_at` and survive for the next drain.
+    """
+    from analytics.models import StaleHour
+
+    done = 0
+    with transaction.atomic():
+        marks = list(
+            StaleHour.objects.select_for_update(skip_locked=True).select_related("store").order_by("store_id", "hour_start")[:limit]
+        )
+        by_store: dict[int, list[StaleHour]] = {}
+        for mark in marks:
+            by_store.setdefault(mark.store_id, []).append(mark)
+        for store_marks in by_store.values():
+            store = store_marks[0].store
+            dates: set[dt.date] = set()
+            # Consecutive hours are recomputed as one range.
+            run_start = run_end = None
+            for mark in store_marks:
+                if run_end is not None and mark.hour_start <= run_end:
+                    run_end = mark.hour_start + dt.timedelta(hours=1)
+                    continue
+                if run_start is not None:
+                    dates |= store_hours_aggregate(store, run_start, run_end)
+                run_start, run_end = mark.hour_start, mark.hour_start + dt.timedelta(hours=1)
+            dates |= store_hours_aggregate(store, run_start, run_end)
+            store_days_aggregate(store, dates)
+            done += len(store_marks)
+        for mark in marks:
+            StaleHour.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
+    return done

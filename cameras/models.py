@@ -151,13 +151,33 @@ class CameraScreenshot(models.Model):
         return f"{self.camera.camera_id} {self.width}x{self.height} @ {self.uploaded_at:%Y-%m-%d %H:%M}"
 
 
+class CameraHeatmap(models.Model):
+    """Where people stood on one store-local day: anchor counts on a coarse grid normalised to the frame."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="heatmaps")
+    date = models.DateField(help_text="Store-local date")
+    cols = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    rows = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    counts = models.JSONField(default=list, help_text="rows*cols person-samples, row-major")
+    total = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["camera", "-date"]
+        constraints = [models.UniqueConstraint(fields=["camera", "date"], name="camera_heatmap_unique_day")]
+
+    def __str__(self) -> str:
+        return f"Heatmap {self.camera.camera_id} {self.date}"
+
+
 class EdgeKey(models.Model):
     """An API key for one edge camera; only its SHA-256 is stored, the key is shown once."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="edge_keys")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="edge_keys")
-    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="edge_keys")
+    # Empty camera = a store-wide key, valid for every camera of the store (one api_key per edge box).
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="edge_keys", null=True, blank=True)
     prefix = models.CharField(max_length=24, help_text="First characters of the key, to recognise it")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -168,7 +188,7 @@ class EdgeKey(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.camera.camera_id})"
+        return f"{self.prefix}… ({self.camera.camera_id if self.camera else 'all cameras'})"
 
     @property
     def is_active(self) -> bool:

@@ -1,7 +1,16 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from cameras.views import CameraViewSet
 
-router = DefaultRouter(trailing_slash="/?")
-router.register("cameras", CameraViewSet, basename="camera")
+
+class OptionalSlashRouter(SimpleRouter):
+    """The guides call `/api/cameras` without a trailing slash; accept both forms."""
+
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = OptionalSlashRouter()
+router.register("cameras", CameraViewSet, basename="api-camera")
 urlpatterns = router.urls

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from wink.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str
+from wink.mail import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WINK_VAR_DIR", str(BASE_DIR / "var")))
@@ -19,7 +20,7 @@ VAR_DIR = Path(env_str("WINK_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 _INSECURE_DEV_KEY = "django-insecure-wink-development-only-key-never-use-in-production-0123456789"
 SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else "")
-if not DEBUG and SECRET_KEY == _INSECURE_DEV_KEY:
+if not DEBUG and SECRET_KEY in {"", _INSECURE_DEV_KEY}:
     raise EnvError("SECRET_KEY must be set to a private value when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wink.metrics.PrometheusMiddleware",  # first: times every request (docs/OPERATIONS.md)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,6 +111,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
+# Camera tasks run for hours: fetch a message only when a pool slot is free, so a busy worker never
+# hoards camera tasks it cannot start (Redis broker only; see workers/).
+CELERY_WORKER_DISABLE_PREFETCH = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False  # camera tasks are acked early
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -144,6 +150,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Anonymous/user rates everywhere plus per-view `throttle_scope`s; on by default when DEBUG is off.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ] if env_bool("API_THROTTLE", not DEBUG) else [],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/min"),
         "user": env_str("THROTTLE_USER", "1200/min"),
@@ -173,6 +185,31 @@ STORE_NAME = env_str("STORE_NAME", "Demo Store")
 STORE_TIMEZONE = env_str("STORE_TIMEZONE", "UTC")
 ORG_NAME = env_str("ORG_NAME", "Default Organization")
 HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30, minimum=1)
+# Camera workers (workers/): lease, supervisor and runner timings.
+DETECTOR_PRECISION = env_choice("DETECTOR_PRECISION", "fp32", {"fp32", "bf16", "int8", "auto"})
+DETECTOR_IMGSZ = env_int("DETECTOR_IMGSZ", 640, minimum=32)
+DETECTOR_THREADS = env_int("DETECTOR_THREADS", 0, minimum=0)  # 0 = the backend's default
+CAMERA_LEASE_TTL_SECONDS = env_float("CAMERA_LEASE_TTL_SECONDS", 15.0, minimum=2.0)
+CAMERA_SUPERVISE_INTERVAL_SECONDS = env_float("CAMERA_SUPERVISE_INTERVAL_SECONDS", 5.0, minimum=0.5)
+CAMERA_CONFIG_POLL_SECONDS = env_float("CAMERA_CONFIG_POLL_SECONDS", 5.0, minimum=0.5)
+CAMERA_OFFLINE_AFTER_SECONDS = env_float("CAMERA_OFFLINE_AFTER_SECONDS", 10.0, minimum=1.0)
+CAMERA_RECONNECT_MAX_BACKOFF_SECONDS = env_float("CAMERA_RECONNECT_MAX_BACKOFF_SECONDS", 30.0, minimum=1.0)
+CAMERA_EVENT_FLUSH_SECONDS = env_float("CAMERA_EVENT_FLUSH_SECONDS", 2.0, minimum=0.1)
+CAMERA_INFERENCE_MAX_BATCH = env_int("CAMERA_INFERENCE_MAX_BATCH", 4, minimum=1)
+
+# --- Operations: metrics, alerts, mail, encryption at rest (docs/OPERATIONS.md) -------------
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # optional bearer token for /metrics through the proxy
+CAMERA_ALERT_OFFLINE_SECONDS = env_int("CAMERA_ALERT_OFFLINE_SECONDS", 120, minimum=10)
+ALERT_WEBHOOK_TIMEOUT_SECONDS = env_float("ALERT_WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")  # Fernet key(s), comma-separated, newest first
+_EMAIL = email_settings()  # EMAIL_URL, or the EMAIL_* variables one by one (wink/mail.py)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST, EMAIL_PORT = _EMAIL["EMAIL_HOST"], _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_USER"], _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS, EMAIL_USE_SSL = _EMAIL["EMAIL_USE_TLS"], _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "WINK <wink@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Production hardening (active when DEBUG is off) ---------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -185,6 +222,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    # Prometheus and container health checks talk plain HTTP to the web container, not via the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^healthz$"]
 
 LOGGING = {
     "version": 1,

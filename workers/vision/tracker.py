@@ -44,7 +44,7 @@ class Tracker:
         low_thresh: float = 0.1,
         new_track_thresh: float = 0.55,
         max_lost_seconds: float = 10.0,
-        exit_lost_seconds: float = 2.0,
+        exit_lost_seconds: float = 1.0,
         min_hits: int | None = None,
         frame_size: tuple[int, int] | None = None,
         match_cost: float = 1.35,
@@ -153,8 +153,7 @@ class Tracker:
         P[:, idx, idx] += q * dt
         boxes = _xywh_to_xyxy(m[:, :4])
         for s, b in zip(self._states, boxes):
-            if not s.matched or True:
-                s.box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            s.box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
     def _associate(self, tracks: np.ndarray, det_idx: np.ndarray, dets: np.ndarray, t: float, max_cost: float):
         if len(tracks) == 0 or len(det_idx) == 0:

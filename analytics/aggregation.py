@@ -1,0 +1,463 @@
+"""Event → metric aggregation, bucketed by the store's local hour.
+
+Bucket boundaries are computed in Python per store-local hour (UTC instants), which handles DST
+(23- and 25-hour days, the repeated 01:00 at a fall-back stays two buckets) and :30/:45 offsets such as
+Asia/Kolkata. Rows are then assigned to buckets:
+
+- PostgreSQL: one `GROUP BY GROUPING SETS` query per event table using `width_bucket(ts, boundaries[])`,
+  so store, camera and zone/shelf/queue scopes come out of a single pass; medians and p90 use
+  `percentile_cont`, peak occupancy a window-function sweep.
+- SQLite (the embedded demo): the rows of the range are read and folded in Python with the same
+  definitions (`percentile` below interpolates exactly like `percentile_cont`).
+
+Definitions (docs/ and GUIDE.md §2):
+- An event belongs to the hour of its `ts`.
+- footfall_in/out: entrance crossings; a camera without the `entrance` capability adds the persons who
+  entered one of its `entry` zones, once per person per hour.
+- unique_visitors: distinct (camera, person_key). Tracker ids are per camera, so a person seen by two
+  cameras counts twice at store scope; at camera/zone/shelf/queue scope it is distinct person_key.
+  Store scope counts the persons behind footfall_in (entering tracks).
+- peak_occupancy: zone/queue scope = most stays overlapping at one instant of the hour; store scope =
+  highest running (in − out) since the local midnight, floored at 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: dt.datetime  # UTC
+    end: dt.datetime  # UTC
+    local_date: dt.date
+    local_hour: int
+
+
+def local_floor(instant: dt.datetime, tz) -> dt.datetime:
+    """UTC start of the store-local hour that contains `instant`."""
+    local = instant.astimezone(tz)
+    return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def local_day_bounds(day: dt.date, tz) -> tuple[dt.datetime, dt.datetime]:
+    """UTC [start, end) of a store-local calendar day."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def hour_buckets(tz, start: dt.datetime, end: dt.datetime) -> list[Bucket]:
+    """Store-local hours covering [start, end), as UTC ranges; `start` is floored to its local hour."""
+    buckets: list[Bucket] = []
+    current = local_floor(start, tz)
+    while current < end:
+        candidate = local_floor(current + dt.timedelta(hours=1), tz)
+        following = candidate if candidate > current else current + dt.timedelta(hours=1)
+        local = current.astimezone(tz)
+        buckets.append(Bucket(current, following, local.date(), local.hour))
+        current = following
+    return buckets
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks: the same result as PostgreSQL's percentile_cont."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass
+class Numbers:
+    footfall_in: int = 0
+    footfall_out: int = 0
+    unique_visitors: int = 0
+    entries: int = 0
+    dwell_avg: float | None = None
+    dwell_median: float | None = None
+    interactions: int = 0
+    served: int = 0
+    wait_avg: float | None = None
+    wait_p90: float | None = None
+    wait_max: float | None = None
+    peak_occupancy: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def as_fields(self) -> dict:
+        data = dict(self.__dict__)
+        data.pop("extra")
+        return data
+
+
+# Key: (bucket index 0.., scope, scope_id) → Numbers
+Result = dict[tuple[int, str, str], Numbers]
+
+
+def aggregate_range(
+    store_pk: int, buckets: list[Bucket], entrance_cameras: list[str], day_starts: dict[int, dt.datetime]
+) -> Result:
+    """Aggregate all event tables of one store over consecutive `buckets`.
+
+    `entrance_cameras`: slugs of cameras with an entrance line (their entry zones do not add footfall).
+    `day_starts`: bucket index → UTC local-midnight of that bucket's day (store occupancy carry).
+    """
+    if not buckets:
+        return {}
+    if connection.vendor == "postgresql":
+        return _aggregate_postgres(store_pk, buckets, entrance_cameras, day_starts)
+    return aggregate_python(store_pk, buckets, entrance_cameras, day_starts)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+
+# Events of the range with their bucket index (0-based); grouping sets then give every scope in one pass.
+_ROWS = """(SELECT *, width_bucket(ts, %(b)s::timestamptz[]) - 1 AS b FROM {table}
+          WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s) AS e"""
+
+_ENTRANCE_SQL = f"""
+SELECT b, GROUPING(camera_key) AS g_cam, camera_key,
+       count(*) FILTER (WHERE direction = 'in'), count(*) FILTER (WHERE direction = 'out'),
+       count(DISTINCT camera_key || '/' || person_key) FILTER (WHERE direction = 'in' AND person_key <> '')
+FROM {_ROWS.format(table="entrance_events")}
+GROUP BY GROUPING SETS ((b), (b, camera_key))
+"""
+
+# Camera scope: distinct tracks over every event type the camera produced.
+_CAMERA_UNIQUE_SQL = """
+SELECT width_bucket(ts, %(b)s::timestamptz[]) - 1 AS b, camera_key, count(DISTINCT person_key)
+FROM (
+    SELECT ts, camera_key, person_key FROM entrance_events
+        WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s AND person_key <> ''
+    UNION ALL SELECT ts, camera_key, person_key FROM zone_events
+        WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s AND person_key <> ''
+    UNION ALL SELECT ts, camera_key, person_key FROM shelf_interactions
+        WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s AND person_key <> ''
+    UNION ALL SELECT ts, camera_key, person_key FROM queue_events
+        WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s AND person_key <> ''
+) AS e
+GROUP BY 1, 2
+"""
+
+_ZONE_SQL = f"""
+SELECT b, GROUPING(camera_key), GROUPING(zone_id), camera_key, zone_id,
+       count(*), count(DISTINCT camera_key || '/' || person_key) FILTER (WHERE person_key <> ''),
+       avg(dwell_seconds), percentile_cont(0.5) WITHIN GROUP (ORDER BY dwell_seconds),
+       count(DISTINCT camera_key || '/' || person_key)
+           FILTER (WHERE zone_type = 'entry' AND NOT (camera_key = ANY(%(entrance)s)))
+FROM {_ROWS.format(table="zone_events")}
+GROUP BY GROUPING SETS ((b), (b, camera_key), (b, zone_id))
+"""
+
+_SHELF_SQL = f"""
+SELECT b, GROUPING(camera_key), GROUPING(shelf_id), camera_key, shelf_id,
+       count(*), count(DISTINCT camera_key || '/' || person_key) FILTER (WHERE person_key <> ''),
+       avg(dwell_seconds), percentile_cont(0.5) WITHIN GROUP (ORDER BY dwell_seconds)
+FROM {_ROWS.format(table="shelf_interactions")}
+GROUP BY GROUPING SETS ((b), (b, camera_key), (b, shelf_id))
+"""
+
+_QUEUE_SQL = f"""
+SELECT b, GROUPING(camera_key), GROUPING(queue_id), camera_key, queue_id,
+       count(*), count(DISTINCT camera_key || '/' || person_key) FILTER (WHERE person_key <> ''),
+       avg(wait_seconds), percentile_cont(0.9) WITHIN GROUP (ORDER BY wait_seconds), max(wait_seconds)
+FROM {_ROWS.format(table="queue_events")}
+GROUP BY GROUPING SETS ((b), (b, camera_key), (b, queue_id))
+"""
+
+# Most stays overlapping at one instant, per bucket: +1 at entry, −1 at exit, 0-points at bucket starts
+# (so an hour spent full but without changes still reports its occupancy). Exits sort before entries at
+# the same instant. `ts` bounds use the (store, ts) index: a stay never lasts a day.
+_OCCUPANCY_SQL = """
+WITH stays AS (
+    SELECT {key} AS sid, enter_ts, exit_ts FROM {table}
+    WHERE store_id = %(store)s AND ts >= %(start)s - interval '1 day' AND ts < %(end)s + interval '1 day'
+      AND enter_ts < %(end)s AND exit_ts > %(start)s
+), pts AS (
+    SELECT sid, greatest(enter_ts, %(start)s) AS t, 1 AS d FROM stays
+    UNION ALL SELECT sid, exit_ts, -1 FROM stays WHERE exit_ts < %(end)s
+    UNION ALL SELECT s.sid, t, 0 FROM (SELECT DISTINCT sid FROM stays) s,
+        unnest(%(b)s::timestamptz[]) AS t WHERE t < %(end)s
+), run AS (
+    SELECT sid, t, sum(d) OVER (PARTITION BY sid ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS occ FROM pts
+)
+SELECT width_bucket(t, %(b)s::timestamptz[]) - 1, sid, max(occ) FROM run GROUP BY 1, 2
+"""
+
+# Running in − out per local day; `carry` is the balance of the first day before the range starts.
+_STORE_OCCUPANCY_SQL = """
+WITH pts AS (
+    SELECT ts AS t, CASE WHEN direction = 'in' THEN 1 ELSE -1 END AS d FROM entrance_events
+    WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s
+    UNION ALL SELECT t, 0 FROM unnest(%(b)s::timestamptz[]) AS t WHERE t < %(end)s
+), run AS (
+    SELECT t, sum(d) OVER (PARTITION BY width_bucket(t, %(days)s::timestamptz[]) ORDER BY t, d
+                           ROWS UNBOUNDED PRECEDING)
+              + CASE WHEN width_bucket(t, %(days)s::timestamptz[]) = 1 THEN %(carry)s ELSE 0 END AS occ
+    FROM pts
+)
+SELECT width_bucket(t, %(b)s::timestamptz[]) - 1, greatest(max(occ), 0) FROM run GROUP BY 1
+"""
+
+
+def _day_boundaries(buckets: list[Bucket], day_starts: dict[int, dt.datetime]) -> list[dt.datetime]:
+    starts = sorted(set(day_starts.values()))
+    return [*starts, buckets[-1].end + dt.timedelta(days=2)]
+
+
+def _occupancy_carry(store_pk: int, since: dt.datetime, until: dt.datetime) -> int:
+    from django.db.models import Count
+
+    from analytics.models import EntranceEvent
+
+    if since >= until:
+        return 0
+    rows = dict(
+        EntranceEvent.objects.filter(store_id=store_pk, ts__gte=since, ts__lt=until)
+        .values_list("direction")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return rows.get("in", 0) - rows.get("out", 0)
+
+
+def _aggregate_postgres(
+    store_pk: int, buckets: list[Bucket], entrance_cameras: list[str], day_starts: dict[int, dt.datetime]
+) -> Result:
+    bounds = [b.start for b in buckets] + [buckets[-1].end]
+    params = {"b": bounds, "store": store_pk, "start": bounds[0], "end": bounds[-1], "entrance": entrance_cameras}
+    result: Result = defaultdict(Numbers)
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRANCE_SQL, params)
+        for b, g_cam, camera, n_in, n_out, uniq_in in cursor.fetchall():
+            target = result[(b, "store", "")] if g_cam else result[(b, "camera", camera)]
+            target.footfall_in += n_in
+            target.footfall_out += n_out
+            if g_cam:
+                target.unique_visitors += uniq_in
+
+        cursor.execute(_CAMERA_UNIQUE_SQL, params)
+        for b, camera, uniq in cursor.fetchall():
+            result[(b, "camera", camera)].unique_visitors = uniq
+
+        cursor.execute(_ZONE_SQL, params)
+        for b, g_cam, g_zone, camera, zone, n, uniq, avg, median, firsts in cursor.fetchall():
+            if g_cam and g_zone:
+                target = result[(b, "store", "")]
+                target.footfall_in += firsts
+                target.unique_visitors += firsts
+            elif not g_cam:
+                target = result[(b, "camera", camera)]
+                target.footfall_in += firsts
+            else:
+                target = result[(b, "zone", zone)]
+                target.unique_visitors = uniq
+            target.entries, target.dwell_avg, target.dwell_median = n, avg, median
+
+        cursor.execute(_SHELF_SQL, params)
+        for b, g_cam, g_shelf, camera, shelf, n, uniq, avg, median in cursor.fetchall():
+            if g_cam and g_shelf:
+                target = result[(b, "store", "")]
+                target.extra.update(shelf_dwell_avg=avg)
+            elif not g_cam:
+                target = result[(b, "camera", camera)]
+            else:
+                target = result[(b, "shelf", shelf)]
+                target.unique_visitors, target.dwell_avg, target.dwell_median = uniq, avg, median
+            target.interactions = n
+
+        cursor.execute(_QUEUE_SQL, params)
+        for b, g_cam, g_queue, camera, queue, n, uniq, avg, p90, wmax in cursor.fetchall():
+            if g_cam and g_queue:
+                target = result[(b, "store", "")]
+            elif not g_cam:
+                target = result[(b, "camera", camera)]
+            else:
+                target = result[(b, "queue", queue)]
+                target.unique_visitors = uniq
+            target.served, target.wait_avg, target.wait_p90, target.wait_max = n, avg, p90, wmax
+
+        for scope, table, key in (("zone", "zone_events", "zone_id"), ("queue", "queue_events", "queue_id")):
+            cursor.execute(_OCCUPANCY_SQL.format(table=table, key=key), params)
+            for b, sid, occ in cursor.fetchall():
+                if (b, scope, sid) in result or occ:
+                    result[(b, scope, sid)].peak_occupancy = max(int(occ), 0)
+
+        carry = _occupancy_carry(store_pk, day_starts[0], bounds[0])
+        cursor.execute(
+            _STORE_OCCUPANCY_SQL, {**params, "days": _day_boundaries(buckets, day_starts), "carry": carry}
+        )
+        for b, occ in cursor.fetchall():
+            result[(b, "store", "")].peak_occupancy = int(occ)
+    return _finish(result, buckets)
+
+
+def _finish(result: Result, buckets: list[Bucket]) -> Result:
+    for index in range(len(buckets)):
+        result.setdefault((index, "store", ""), Numbers())
+    return {key: value for key, value in result.items() if 0 <= key[0] < len(buckets)}
+
+
+# --- Portable path (SQLite demo; also a cross-check of the SQL in tests) ---------------------------
+
+
+def _bucket_index(bounds: list[dt.datetime]):
+    import bisect
+
+    def index(ts: dt.datetime) -> int:
+        return bisect.bisect_right(bounds, ts) - 1
+
+    return index
+
+
+def aggregate_python(
+    store_pk: int, buckets: list[Bucket], entrance_cameras: list[str], day_starts: dict[int, dt.datetime]
+) -> Result:
+    from analytics.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
+
+    bounds = [b.start for b in buckets] + [buckets[-1].end]
+    start, end = bounds[0], bounds[-1]
+    index = _bucket_index(bounds)
+    entrance_set = set(entrance_cameras)
+    result: Result = defaultdict(Numbers)
+    sets: dict[tuple, set] = defaultdict(set)
+    lists: dict[tuple, list] = defaultdict(list)
+
+    window = {"store_id": store_pk, "ts__gte": start, "ts__lt": end}
+    for ts, camera, person, direction in EntranceEvent.objects.filter(**window).values_list(
+        "ts", "camera_key", "person_key", "direction"
+    ):
+        b = index(ts)
+        inside = direction == "in"
+        for key in ((b, "store", ""), (b, "camera", camera)):
+            if inside:
+                result[key].footfall_in += 1
+            else:
+                result[key].footfall_out += 1
+        if person:
+            if inside:
+                sets[(b, "store", "", "u")].add((camera, person))
+            sets[(b, "camera", camera, "u")].add(person)
+
+    for ts, camera, person, zone, ztype, dwell in ZoneEvent.objects.filter(**window).values_list(
+        "ts", "camera_key", "person_key", "zone_id", "zone_type", "dwell_seconds"
+    ):
+        b = index(ts)
+        for key in ((b, "store", ""), (b, "camera", camera), (b, "zone", zone)):
+            result[key].entries += 1
+            lists[(*key, "dwell")].append(dwell)
+        if person:
+            sets[(b, "zone", zone, "u")].add((camera, person))
+            sets[(b, "camera", camera, "u")].add(person)
+        if ztype == "entry" and camera not in entrance_set:
+            sets[(b, "store", "", "first")].add((camera, person))
+            sets[(b, "camera", camera, "first")].add((camera, person))
+
+    for ts, camera, person, shelf, dwell in ShelfEvent.objects.filter(**window).values_list(
+        "ts", "camera_key", "person_key", "shelf_id", "dwell_seconds"
+    ):
+        b = index(ts)
+        for key in ((b, "store", ""), (b, "camera", camera), (b, "shelf", shelf)):
+            result[key].interactions += 1
+        lists[(b, "shelf", shelf, "dwell")].append(dwell)
+        lists[(b, "store", "", "shelf_dwell")].append(dwell)
+        if person:
+            sets[(b, "shelf", shelf, "u")].add((camera, person))
+            sets[(b, "camera", camera, "u")].add(person)
+
+    for ts, camera, person, queue, wait in QueueEvent.objects.filter(**window).values_list(
+        "ts", "camera_key", "person_key", "queue_id", "wait_seconds"
+    ):
+        b = index(ts)
+        for key in ((b, "store", ""), (b, "camera", camera), (b, "queue", queue)):
+            result[key].served += 1
+            lists[(*key, "wait")].append(wait)
+        if person:
+            sets[(b, "queue", queue, "u")].add((camera, person))
+            sets[(b, "camera", camera, "u")].add(person)
+
+    for (b, scope, sid, what), members in sets.items():
+        target = result[(b, scope, sid)]
+        if what == "u":
+            target.unique_visitors += len(members)
+        elif what == "first":
+            target.footfall_in += len(members)
+            if scope == "store":
+                target.unique_visitors += len(members)
+    for (b, scope, sid, what), values in lists.items():
+        target = result[(b, scope, sid)]
+        if what == "dwell":
+            target.dwell_avg = sum(values) / len(values)
+            target.dwell_median = percentile(values, 0.5)
+        elif what == "shelf_dwell":
+            target.extra.update(shelf_dwell_avg=sum(values) / len(values))
+        else:
+            target.wait_avg = sum(values) / len(values)
+            target.wait_p90 = percentile(values, 0.9)
+            target.wait_max = max(values)
+
+    _occupancy_python(store_pk, buckets, bounds, result)
+    _store_occupancy_python(store_pk, buckets, bounds, day_starts, result)
+    return _finish(result, buckets)
+
+
+def _sweep_max(points: list[tuple[dt.datetime, int]], index, n_buckets: int, carry: int = 0) -> dict[int, int]:
+    peaks: dict[int, int] = {}
+    running = carry
+    for t, d in sorted(points):
+        running += d
+        b = index(t)
+        if 0 <= b < n_buckets:
+            peaks[b] = max(peaks.get(b, running), running)
+    return peaks
+
+
+def _occupancy_python(store_pk, buckets, bounds, result: Result) -> None:
+    from analytics.models import QueueEvent, ZoneEvent
+
+    start, end = bounds[0], bounds[-1]
+    index = _bucket_index(bounds)
+    for scope, model, key in (("zone", ZoneEvent, "zone_id"), ("queue", QueueEvent, "queue_id")):
+        points: dict[str, list] = defaultdict(list)
+        rows = model.objects.filter(
+            store_id=store_pk, ts__gte=start - dt.timedelta(days=1), ts__lt=end + dt.timedelta(days=1),
+            enter_ts__lt=end, exit_ts__gt=start,
+        ).values_list(key, "enter_ts", "exit_ts")
+        for sid, enter, leave in rows:
+            points[sid].append((max(enter, start), 1))
+            if leave < end:
+                points[sid].append((leave, -1))
+        for sid, pts in points.items():
+            pts.extend((bound, 0) for bound in bounds[:-1])
+            for b, occ in _sweep_max(pts, index, len(buckets)).items():
+                if (b, scope, sid) in result or occ:
+                    result[(b, scope, sid)].peak_occupancy = max(occ, 0)
+
+
+def _store_occupancy_python(store_pk, buckets, bounds, day_starts, result: Result) -> None:
+    from analytics.models import EntranceEvent
+
+    index = _bucket_index(bounds)
+    by_day: dict[dt.datetime, list] = defaultdict(list)
+    for i, bucket in enumerate(buckets):
+        by_day[day_starts[i]].append((bucket.start, 0))
+    days = sorted(by_day)
+    day_index = _bucket_index([*days, bounds[-1] + dt.timedelta(days=2)])
+    for ts, direction in EntranceEvent.objects.filter(store_id=store_pk, ts__gte=bounds[0], ts__lt=bounds[-1]).values_list(
+        "ts", "direction"
+    ):
+        by_day[days[day_index(ts)]].append((ts, 1 if direction == "in" else -1))
+    carry = _occupancy_carry(store_pk, day_starts[0], bounds[0])
+    for n, day in enumerate(days):
+        for b, occ in _sweep_max(by_day[day], index, len(buckets), carry if n == 0 else 0).items():
+            result[(b, "store", "")].peak_occupancy = max(occ, 0)

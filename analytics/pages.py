@@ -1,0 +1,182 @@
+"""Store overview and analytics pages, plus CSV export. Thin and tenant-scoped.
+
+The overview's live numbers come from the JSON API (static/js/overview.js polls it), so the page and the API
+can never disagree; the analytics pages list rows the analytics jobs stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from analytics.exports import (
+    DAILY_HEADER,
+    HOURLY_HEADER,
+    ExportError,
+    daily_metric_rows,
+    export_range_parse,
+    hourly_metric_rows,
+)
+from analytics.models import DailyMetric, Insight, MetricScope, Promotion, SpikeAlert
+from cameras.pages import store_for_user_or_404, store_today
+from cameras.selectors import camera_list_for_user
+
+TREND_DAYS = {"14": 14, "30": 30, "90": 90}
+
+
+def _store_nav(store, active: str) -> dict:
+    return {"store": store, "active": active}
+
+
+@login_required
+@ensure_csrf_cookie
+def store_overview(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    cameras = list(camera_list_for_user(request.user).filter(store=store).order_by("camera_id"))
+    return render(request, "analytics/overview.html", {
+        **_store_nav(store, "overview"),
+        "cameras": cameras,
+        "today": store_today(store),
+        "config": {
+            "store_id": store.store_id,
+            "timezone": store.timezone,
+            "poll_seconds": 15,
+            "api": {
+                "live": f"/api/dashboard/live?store_id={store.store_id}",
+                "cameras": f"/api/dashboard/cameras?store_id={store.store_id}",
+                "realtime": f"/api/analytics/realtime?store_id={store.store_id}",
+                "spikes": f"/api/analytics/spikes?store_id={store.store_id}",
+                "insights": f"/api/analytics/insights?store_id={store.store_id}",
+            },
+            "camera_page": reverse("camera-detail", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
+        },
+    })
+
+
+@login_required
+def store_trends(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    days_key = request.GET.get("days", "30")
+    days = TREND_DAYS.get(days_key, 30)
+    today = store_today(store)
+    first = today - dt.timedelta(days=days - 1)
+    rows = list(
+        DailyMetric.objects.filter(store=store, scope=MetricScope.STORE, scope_id="", date__gte=first, date__lte=today)
+        .order_by("date")
+    )
+    by_date = {row.date: row for row in rows}
+    series = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        row = by_date.get(day)
+        series.append({
+            "date": day.isoformat(),
+            "label": day.strftime("%d %b"),
+            "footfall_in": row.footfall_in if row else None,
+            "dwell_avg": round(row.dwell_avg, 1) if row and row.dwell_avg is not None else None,
+            "wait_avg": round(row.wait_avg, 1) if row and row.wait_avg is not None else None,
+        })
+    return render(request, "analytics/trends.html", {
+        **_store_nav(store, "trends"),
+        "rows": rows,
+        "series": series,
+        "days": days,
+        "day_choices": [(k, f"{v} days") for k, v in TREND_DAYS.items()],
+        "first": first,
+        "today": today,
+    })
+
+
+@login_required
+def store_spikes(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    spikes = list(SpikeAlert.objects.filter(store=store).order_by("-start")[:200])
+    return render(request, "analytics/spikes.html", {
+        **_store_nav(store, "spikes"),
+        "spikes": spikes,
+        "fault_count": sum(1 for s in spikes if s.kind == SpikeAlert.Kind.DATA_FAULT),
+    })
+
+
+def _promotion_view(store, promotion: Promotion) -> dict:
+    """A promotion with its impact series: daily footfall from 14 days before to 7 days after."""
+    analysis = promotion.analysis if isinstance(promotion.analysis, dict) else {}
+    first = promotion.start_date - dt.timedelta(days=14)
+    last = promotion.end_date + dt.timedelta(days=7)
+    daily = {
+        row.date: row.footfall_in
+        for row in DailyMetric.objects.filter(
+            store=store, scope=MetricScope.STORE, scope_id="", date__gte=first, date__lte=last
+        )
+    }
+    series = []
+    day = first
+    while day <= last:
+        series.append({
+            "date": day.isoformat(), "label": day.strftime("%d %b"), "footfall_in": daily.get(day),
+            "during": promotion.start_date <= day <= promotion.end_date,
+        })
+        day += dt.timedelta(days=1)
+    verdict = analysis.get("verdict") or analysis.get("conclusion")
+    lift = analysis.get("lift_pct", analysis.get("footfall_lift_pct"))
+    return {"promotion": promotion, "analysis": analysis, "verdict": verdict, "lift": lift, "series": series}
+
+
+@login_required
+def store_promotions(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    promotions = [_promotion_view(store, p) for p in Promotion.objects.filter(store=store).order_by("-start_date")[:50]]
+    return render(request, "analytics/promotions.html", {**_store_nav(store, "promotions"), "promotions": promotions})
+
+
+@login_required
+def store_insights(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    insights = list(Insight.objects.filter(store=store).order_by("-created_at")[:100])
+    return render(request, "analytics/insights.html", {**_store_nav(store, "insights"), "insights": insights})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export(request, store_id: str, kind: str):
+    store = store_for_user_or_404(request.user, store_id)
+    try:
+        first, last, scope = export_range_parse(request.GET, store_today(store), default_days=7 if kind == "hourly" else 30)
+    except ExportError as error:
+        return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
+    filename = f"{store.store_id}_{kind}_{first.isoformat()}_{last.isoformat()}.csv"
+    if kind == "hourly":
+        return _csv_response(filename, HOURLY_HEADER, hourly_metric_rows(store, first, last, scope))
+    return _csv_response(filename, DAILY_HEADER, daily_metric_rows(store, first, last, scope))
+
+
+@login_required
+def export_hourly_csv(request, store_id: str):
+    return _export(request, store_id, "hourly")
+
+
+@login_required
+def export_daily_csv(request, store_id: str):
+    return _export(request, store_id, "daily")

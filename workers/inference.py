@@ -1,0 +1,149 @@
+"""One detector per worker process, shared by all the cameras it runs, behind one inference thread.
+
+Camera threads letterbox their frame themselves (OpenCV releases the GIL, so that runs in parallel)
+and hand the input tensor to the engine; the engine thread stacks whatever is waiting (up to
+``max_batch`` frames of the same input shape) into one batch, runs the network once, and each camera
+thread decodes its own rows. Only one network call runs at a time, so cameras never fight over the
+cores with concurrent sessions, and the cores stay busy while camera threads decode and track.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+
+from workers.vision.detectors import Detector, postprocess, preprocess
+from workers.vision.types import Detection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Job:
+    blob: np.ndarray | None  # 1xCxHxW when the detector exposes its raw network
+    image: np.ndarray | None  # otherwise the frame itself
+    future: Future
+
+
+class InferenceEngine:
+    def __init__(self, detector: Detector, max_batch: int = 4):
+        self.detector = detector
+        self.max_batch = max(1, int(max_batch))
+        # Split path (preprocess / network / postprocess) for the ONNX Runtime and OpenVINO detectors;
+        # any other detector gets whole frames through its own batched detect().
+        self._split = hasattr(detector, "_infer") and type(detector).detect is Detector.detect
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._closed = False
+        self.batches = 0
+        self.frames = 0
+        self.busy_s = 0.0
+        self._thread = threading.Thread(target=self._loop, name="inference", daemon=True)
+        self._thread.start()
+
+    @property
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    def detect(self, image: np.ndarray, timeout: float | None = 60.0) -> list[Detection]:
+        if self._closed:
+            raise RuntimeError("inference engine closed")
+        future: Future = Future()
+        if self._split:
+            blob, boxes = preprocess([image], self.detector.imgsz)
+            self._queue.put(_Job(blob, None, future))
+            output = future.result(timeout)
+            return postprocess(output, boxes, self.detector.conf, self.detector.iou)[0]
+        self._queue.put(_Job(None, image, future))
+        return future.result(timeout)
+
+    def close(self) -> None:
+        self._closed = True
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _take_batch(self, first: _Job) -> list[_Job]:
+        jobs = [first]
+        while len(jobs) < self.max_batch:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                self._queue.put(None)  # keep the close marker for the loop
+                break
+            jobs.append(job)
+        return jobs
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            jobs = self._take_batch(first)
+            started = time.perf_counter()
+            try:
+                if self._split:
+                    self._run_split(jobs)
+                else:
+                    results = self.detector.detect([job.image for job in jobs])
+                    for job, result in zip(jobs, results, strict=True):
+                        job.future.set_result(result)
+            except Exception as exc:  # noqa: BLE001 - hand the failure to every waiting camera
+                log.exception("inference failed")
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+            self.busy_s += time.perf_counter() - started
+            self.batches += 1
+            self.frames += len(jobs)
+
+    def _run_split(self, jobs: list[_Job]) -> None:
+        # frames of different sizes letterbox to different shapes: one network call per shape
+        by_shape: dict[tuple, list[_Job]] = {}
+        for job in jobs:
+            by_shape.setdefault(job.blob.shape, []).append(job)
+        for group in by_shape.values():
+            blob = group[0].blob if len(group) == 1 else np.concatenate([job.blob for job in group])
+            with self.detector._lock:
+                output = self.detector._infer(blob)
+            for i, job in enumerate(group):
+                job.future.set_result(output[i : i + 1])
+
+
+_engine: InferenceEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def detector_from_settings() -> Detector:
+    from django.conf import settings
+
+    from workers.vision.detectors import create_detector
+
+    return create_detector(
+        settings.DETECTOR_BACKEND,
+        model_path=settings.DETECTOR_MODEL_PATH or None,
+        device=settings.MODEL_DEVICE,
+        imgsz=settings.DETECTOR_IMGSZ,
+        threads=settings.DETECTOR_THREADS or None,
+        precision=settings.DETECTOR_PRECISION,
+    )
+
+
+def shared_engine() -> InferenceEngine:
+    """The process's engine, created (model loaded) on first use."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            from django.conf import settings
+
+            started = time.perf_counter()
+            detector = detector_from_settings()
+            _engine = InferenceEngine(detector, max_batch=settings.CAMERA_INFERENCE_MAX_BATCH)
+            log.info("loaded detector %s in %.1fs", detector.name, time.perf_counter() - started)
+        return _engine

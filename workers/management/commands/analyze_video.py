@@ -1,0 +1,123 @@
+"""`manage.py analyze_video SOURCE --camera CAMERA.json --out DIR [--annotate OUT.mp4]`
+
+Runs the vision pipeline over a video file or an rtsp:// URL and writes detections.txt, tracks.txt,
+events.jsonl and summary.json into DIR. Needs no database. Logic lives in workers.vision.analyze.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from workers.vision.sources import is_stream_uri, mask_url
+
+
+def _quiet_opencv() -> None:
+    # OpenCV/FFmpeg warnings would turn a one-line error into a wall of text
+    import cv2
+
+    try:
+        cv2.setLogLevel(1)  # fatal only
+    except AttributeError:  # pragma: no cover - older builds
+        pass
+
+
+def parse_start(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"--start: not an ISO 8601 date-time: {value!r}") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def env_detection_interval() -> int:
+    raw = os.environ.get("DETECTION_INTERVAL") or "3"
+    try:
+        return int(raw)
+    except ValueError:
+        raise CommandError(f"DETECTION_INTERVAL must be an integer, got {raw!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Analyze a video file or RTSP stream: detections.txt, tracks.txt, events.jsonl, summary.json."
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="video file or rtsp:// URL")
+        parser.add_argument("--camera", required=True, help="camera config (JSON or YAML, GUIDE.md §3)")
+        parser.add_argument("--out", required=True, help="output directory")
+        parser.add_argument("--annotate", help="write an annotated MP4 here")
+        parser.add_argument("--backend", default=os.environ.get("MODEL_BACKEND") or None,
+                            choices=["onnxruntime", "openvino", "ultralytics"], help="detector backend")
+        parser.add_argument("--model", default=os.environ.get("MODEL_PATH") or None,
+                            help="model file (.onnx, OpenVINO .xml, or .pt for ultralytics)")
+        parser.add_argument("--device", default=os.environ.get("MODEL_DEVICE") or "cpu")
+        parser.add_argument("--precision", default=os.environ.get("MODEL_PRECISION") or "fp32",
+                            choices=["fp32", "bf16", "int8", "auto"], help="OpenVINO inference precision")
+        parser.add_argument("--conf", type=float, default=0.25, help="detection confidence threshold")
+        parser.add_argument("--iou", type=float, default=0.5, help="NMS IoU threshold")
+        parser.add_argument("--imgsz", type=int, default=640, help="network input size (long side)")
+        parser.add_argument("--threads", type=int, default=None, help="inference threads")
+        parser.add_argument("--start", help="ISO time of the first frame (default: now)")
+        parser.add_argument("--detection-interval", type=int, default=None,
+                            help="detect every Nth sampled frame (default: DETECTION_INTERVAL or 3); "
+                                 "frames are sampled at camera fps x N")
+        parser.add_argument("--max-seconds", type=float, default=None, help="stop after this much stream time")
+        parser.add_argument("--max-frames", type=int, default=None, help="stop after this many sampled frames")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, **opts):
+        from workers.vision.analyze import AnalyzeError, analyze
+        from workers.vision.config import ConfigError, load_camera_config
+        from workers.vision.detectors import DetectorError, create_detector
+        from workers.vision.sources import SourceError
+
+        _quiet_opencv()
+        source = opts["source"]
+        shown = mask_url(source)
+        if not is_stream_uri(source) and not Path(source).is_file():
+            raise CommandError(f"video file not found: {source}")
+        camera_path = Path(opts["camera"])
+        if not camera_path.is_file():
+            raise CommandError(f"camera config not found: {camera_path}")
+        try:
+            config = load_camera_config(camera_path)
+        except ConfigError as exc:
+            raise CommandError(f"camera config {camera_path}: {exc}") from None
+        interval = opts["detection_interval"] or env_detection_interval()
+        if interval < 1:
+            raise CommandError("--detection-interval must be >= 1")
+        start = parse_start(opts["start"])
+        try:
+            detector = create_detector(
+                opts["backend"], model_path=opts["model"], device=opts["device"], conf=opts["conf"],
+                iou=opts["iou"], imgsz=opts["imgsz"], threads=opts["threads"], precision=opts["precision"],
+            )
+        except DetectorError as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            result = analyze(
+                source, config, opts["out"], detector,
+                start_time=start, annotate_path=opts["annotate"], detection_interval=interval,
+                max_seconds=opts["max_seconds"], max_frames=opts["max_frames"],
+                progress=not opts["no_progress"],
+            )
+        except (SourceError, AnalyzeError, DetectorError) as exc:
+            raise CommandError(mask_url(str(exc))) from None
+        except OSError as exc:
+            raise CommandError(f"{shown}: {exc}") from None
+        s = result.summary
+        footfall = s.get("footfall", {})
+        self.stdout.write(
+            f"{shown}: {result.frames} frames ({result.detected_frames} detected, "
+            f"{result.ms_per_detection:.1f} ms/detection with {detector.name}), {result.events} events, "
+            f"in {footfall.get('in', 0)} / out {footfall.get('out', 0)}, {s.get('unique_tracks', 0)} tracks "
+            f"-> {result.out_dir}" + (f", annotated {result.annotated}" if result.annotated else "")
+        )
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {mask_url(warning)}")
