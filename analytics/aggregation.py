@@ -294,9 +294,7 @@ def _aggregate_postgres(
                     result[(b, scope, sid)].peak_occupancy = max(int(occ), 0)
 
         carry = _occupancy_carry(store_pk, day_starts[0], bounds[0])
-        cursor.execute(
-            _STORE_OCCUPANCY_SQL, {**params, "days": _day_boundaries(buckets, day_starts), "carry": carry}
-        )
+        cursor.execute(_STORE_OCCUPANCY_SQL, {**params, "days": _day_boundaries(buckets, day_starts), "carry": carry})
         for b, occ in cursor.fetchall():
             result[(b, "store", "")].peak_occupancy = int(occ)
     return _finish(result, buckets)
@@ -430,8 +428,11 @@ def _occupancy_python(store_pk, buckets, bounds, result: Result) -> None:
     for scope, model, key in (("zone", ZoneEvent, "zone_id"), ("queue", QueueEvent, "queue_id")):
         points: dict[str, list] = defaultdict(list)
         rows = model.objects.filter(
-            store_id=store_pk, ts__gte=start - dt.timedelta(days=1), ts__lt=end + dt.timedelta(days=1),
-            enter_ts__lt=end, exit_ts__gt=start,
+            store_id=store_pk,
+            ts__gte=start - dt.timedelta(days=1),
+            ts__lt=end + dt.timedelta(days=1),
+            enter_ts__lt=end,
+            exit_ts__gt=start,
         ).values_list(key, "enter_ts", "exit_ts")
         for sid, enter, leave in rows:
             points[sid].append((max(enter, start), 1))
@@ -453,9 +454,9 @@ def _store_occupancy_python(store_pk, buckets, bounds, day_starts, result: Resul
         by_day[day_starts[i]].append((bucket.start, 0))
     days = sorted(by_day)
     day_index = _bucket_index([*days, bounds[-1] + dt.timedelta(days=2)])
-    for ts, direction in EntranceEvent.objects.filter(store_id=store_pk, ts__gte=bounds[0], ts__lt=bounds[-1]).values_list(
-        "ts", "direction"
-    ):
+    for ts, direction in EntranceEvent.objects.filter(
+        store_id=store_pk, ts__gte=bounds[0], ts__lt=bounds[-1]
+    ).values_list("ts", "direction"):
         by_day[days[day_index(ts)]].append((ts, 1 if direction == "in" else -1))
     carry = _occupancy_carry(store_pk, day_starts[0], bounds[0])
     for n, day in enumerate(days):

@@ -164,6 +164,9 @@ class Promotion(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     description = models.TextField(blank=True)
+    control_stores = models.ManyToManyField(
+        Store, blank=True, related_name="+", help_text="Comparable stores without the promotion (optional)"
+    )
     analysis = models.JSONField(null=True, blank=True)
     analyzed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -222,6 +225,9 @@ class Insight(models.Model):
     cited_numbers = models.JSONField(default=dict, help_text="The figures the insight rests on")
     source = models.CharField(max_length=10, choices=Source.choices)
     model_name = models.CharField(max_length=100, blank=True)
+    trigger = models.CharField(max_length=20, default="daily", help_text="daily job or on_demand")
+    payload = models.JSONField(default=dict, blank=True, help_text="The aggregates sent (no images, no person keys)")
+    error = models.TextField(blank=True, help_text="Why the rule-based fallback was used, if it was")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,6 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from analytics.exports import (
@@ -23,11 +22,15 @@ from analytics.exports import (
     export_range_parse,
     hourly_metric_rows,
 )
-from analytics.models import DailyMetric, Insight, MetricScope, Promotion, SpikeAlert
+from analytics.models import DailyMetric, MetricScope, Promotion, SpikeAlert
+from analytics.promotions import PROMO_METRICS
+from analytics.selectors import comprehensive_read, insights_list, spikes_read
 from cameras.pages import store_for_user_or_404, store_today
 from cameras.selectors import camera_list_for_user
+from zones.models import Zone
 
 TREND_DAYS = {"14": 14, "30": 30, "90": 90}
+SPIKE_DAYS = {"7": 7, "14": 14, "30": 30}
 
 
 def _store_nav(store, active: str) -> dict:
@@ -51,10 +54,11 @@ def store_overview(request, store_id: str):
                 "live": f"/api/dashboard/live?store_id={store.store_id}",
                 "cameras": f"/api/dashboard/cameras?store_id={store.store_id}",
                 "realtime": f"/api/analytics/realtime?store_id={store.store_id}",
-                "spikes": f"/api/analytics/spikes?store_id={store.store_id}",
+                "spikes": f"/api/analytics/spikes?store_id={store.store_id}&days=7",
                 "insights": f"/api/analytics/insights?store_id={store.store_id}",
             },
-            "camera_page": reverse("camera-detail", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
+            # Display names for the zone slugs the API reports.
+            "names": dict(Zone.objects.filter(camera__store=store).values_list("zone_id", "name")),
         },
     })
 
@@ -62,15 +66,12 @@ def store_overview(request, store_id: str):
 @login_required
 def store_trends(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
-    days_key = request.GET.get("days", "30")
-    days = TREND_DAYS.get(days_key, 30)
+    days = TREND_DAYS.get(request.GET.get("days", "30"), 30)
     today = store_today(store)
-    first = today - dt.timedelta(days=days - 1)
-    rows = list(
-        DailyMetric.objects.filter(store=store, scope=MetricScope.STORE, scope_id="", date__gte=first, date__lte=today)
-        .order_by("date")
-    )
-    by_date = {row.date: row for row in rows}
+    # The selector behind GET /api/analytics/comprehensive, so this page and the API agree.
+    report = comprehensive_read([store], days, include_zones=True, today=today)
+    by_date = {row["date"]: row for row in report["daily"]}
+    first = report["period"]["start"]
     series = []
     for offset in range(days):
         day = first + dt.timedelta(days=offset)
@@ -78,13 +79,14 @@ def store_trends(request, store_id: str):
         series.append({
             "date": day.isoformat(),
             "label": day.strftime("%d %b"),
-            "footfall_in": row.footfall_in if row else None,
-            "dwell_avg": round(row.dwell_avg, 1) if row and row.dwell_avg is not None else None,
-            "wait_avg": round(row.wait_avg, 1) if row and row.wait_avg is not None else None,
+            "footfall": row["footfall"] if row else None,
+            "unique_visitors": row["unique_visitors"] if row else None,
+            "avg_queue_wait": row["avg_queue_wait"] if row else None,
         })
     return render(request, "analytics/trends.html", {
         **_store_nav(store, "trends"),
-        "rows": rows,
+        "report": report,
+        "rows": sorted(report["daily"], key=lambda r: r["date"], reverse=True),
         "series": series,
         "days": days,
         "day_choices": [(k, f"{v} days") for k, v in TREND_DAYS.items()],
@@ -96,17 +98,25 @@ def store_trends(request, store_id: str):
 @login_required
 def store_spikes(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
-    spikes = list(SpikeAlert.objects.filter(store=store).order_by("-start")[:200])
+    days = SPIKE_DAYS.get(request.GET.get("days", "14"), 14)
+    today = store_today(store)
+    # Computed by the same selector as GET /api/analytics/spikes (spikes are not only what was stored).
+    report = spikes_read([store], today - dt.timedelta(days=days - 1), today)
+    spikes = sorted(report["spikes"], key=lambda s: s["start"], reverse=True)
     return render(request, "analytics/spikes.html", {
         **_store_nav(store, "spikes"),
         "spikes": spikes,
-        "fault_count": sum(1 for s in spikes if s.kind == SpikeAlert.Kind.DATA_FAULT),
+        "coverage": report["coverage"],
+        "days": days,
+        "day_choices": [(k, f"{v} days") for k, v in SPIKE_DAYS.items()],
+        "fault_count": sum(1 for s in spikes if s["kind"] == SpikeAlert.Kind.DATA_FAULT),
     })
 
 
 def _promotion_view(store, promotion: Promotion) -> dict:
     """A promotion with its impact series: daily footfall from 14 days before to 7 days after."""
     analysis = promotion.analysis if isinstance(promotion.analysis, dict) else {}
+    metrics = analysis.get("metrics") if isinstance(analysis.get("metrics"), dict) else {}
     first = promotion.start_date - dt.timedelta(days=14)
     last = promotion.end_date + dt.timedelta(days=7)
     daily = {
@@ -115,17 +125,23 @@ def _promotion_view(store, promotion: Promotion) -> dict:
             store=store, scope=MetricScope.STORE, scope_id="", date__gte=first, date__lte=last
         )
     }
+    baseline = (metrics.get("footfall") or {}).get("baseline")
     series = []
     day = first
     while day <= last:
         series.append({
             "date": day.isoformat(), "label": day.strftime("%d %b"), "footfall_in": daily.get(day),
             "during": promotion.start_date <= day <= promotion.end_date,
+            "baseline": baseline if promotion.start_date <= day <= promotion.end_date else None,
         })
         day += dt.timedelta(days=1)
-    verdict = analysis.get("verdict") or analysis.get("conclusion")
-    lift = analysis.get("lift_pct", analysis.get("footfall_lift_pct"))
-    return {"promotion": promotion, "analysis": analysis, "verdict": verdict, "lift": lift, "series": series}
+    rows = [
+        {"label": PROMO_METRICS[name][1], **values}
+        for name, values in metrics.items() if name in PROMO_METRICS and isinstance(values, dict)
+    ]
+    return {"promotion": promotion, "dom_id": f"promo-series-{promotion.pk}", "analysis": analysis,
+            "verdict": analysis.get("verdict"), "lift": (metrics.get("footfall") or {}).get("uplift_pct"),
+            "metric_rows": rows, "series": series}
 
 
 @login_required
@@ -138,8 +154,9 @@ def store_promotions(request, store_id: str):
 @login_required
 def store_insights(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
-    insights = list(Insight.objects.filter(store=store).order_by("-created_at")[:100])
-    return render(request, "analytics/insights.html", {**_store_nav(store, "insights"), "insights": insights})
+    return render(request, "analytics/insights.html", {
+        **_store_nav(store, "insights"), "insights": insights_list([store], limit=100),
+    })
 
 
 class _Echo:
@@ -163,7 +180,9 @@ def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespon
 def _export(request, store_id: str, kind: str):
     store = store_for_user_or_404(request.user, store_id)
     try:
-        first, last, scope = export_range_parse(request.GET, store_today(store), default_days=7 if kind == "hourly" else 30)
+        first, last, scope = export_range_parse(
+            request.GET, store_today(store), default_days=7 if kind == "hourly" else 30
+        )
     except ExportError as error:
         return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
     filename = f"{store.store_id}_{kind}_{first.isoformat()}_{last.isoformat()}.csv"

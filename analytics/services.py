@@ -10,12 +10,15 @@ Public entry points (others import these):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.db import transaction
 
 from analytics.models import StaleHour
 from cameras.models import Store
+
+logger = logging.getLogger(__name__)
 
 
 def _local_hour_starts(store: Store, instants: Iterable[dt.datetime]) -> set[dt.datetime]:
@@ -56,12 +59,28 @@ def hours_mark_stale(store: Store, hour_starts: Iterable[dt.datetime]) -> None:
 
 _COUNT_FIELDS = ("footfall_in", "footfall_out", "entries", "interactions", "served")
 _METRIC_FIELDS = (
-    "footfall_in", "footfall_out", "unique_visitors", "entries", "dwell_avg", "dwell_median", "interactions",
-    "served", "wait_avg", "wait_p90", "wait_max", "peak_occupancy",
+    "footfall_in",
+    "footfall_out",
+    "unique_visitors",
+    "entries",
+    "dwell_avg",
+    "dwell_median",
+    "interactions",
+    "served",
+    "wait_avg",
+    "wait_p90",
+    "wait_max",
+    "peak_occupancy",
 )
 # The number a scope's trends (day over day, week over week, vs 4 same weekdays) are computed on.
-TREND_FIELD = {"store": "footfall_in", "camera": "footfall_in", "zone": "entries", "shelf": "interactions",
-               "queue": "served"}
+TREND_FIELD = {
+    "store": "footfall_in",
+    "camera": "footfall_in",
+    "zone": "entries",
+    "shelf": "interactions",
+    "queue": "served",
+}
+LAST_AGGREGATION_KEY = "wink:analytics:last_aggregation"
 # An hour this recent is aggregated by the live job, which also records whether each camera reported.
 _ONLINE_WINDOW = dt.timedelta(hours=3)
 
@@ -108,11 +127,22 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
     for (index, scope, scope_id), numbers in result.items():
         bucket = buckets[index]
         fields = (numbers or Numbers()).as_fields()
-        rows.append(HourlyMetric(store=store, scope=scope, scope_id=scope_id, hour_start=bucket.start,
-                                 local_date=bucket.local_date, local_hour=bucket.local_hour, **fields))
+        rows.append(
+            HourlyMetric(
+                store=store,
+                scope=scope,
+                scope_id=scope_id,
+                hour_start=bucket.start,
+                local_date=bucket.local_date,
+                local_hour=bucket.local_hour,
+                **fields,
+            )
+        )
     with transaction.atomic():
         HourlyMetric.objects.bulk_create(
-            rows, batch_size=2000, update_conflicts=True,
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
             unique_fields=["store", "scope", "scope_id", "hour_start"],
             update_fields=[*_METRIC_FIELDS, "local_date", "local_hour", "computed_at"],
         )
@@ -132,7 +162,17 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
                 HourlyMetric.objects.filter(
                     store=store, scope="camera", scope_id=camera.camera_id, hour_start=bucket.start
                 ).update(camera_online=online)
+    _note_aggregation(now)
     return {b.local_date for b in buckets}
+
+
+def _note_aggregation(now: dt.datetime) -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.set(LAST_AGGREGATION_KEY, now, 7 * 24 * 3600)
+    except Exception:  # a cache outage must not fail the aggregation; health just shows no timestamp
+        logger.warning("could not record the aggregation time in the cache", exc_info=True)
 
 
 def _pct_change(value: float, reference: float | None) -> float | None:
@@ -160,7 +200,9 @@ def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
         for row in HourlyMetric.objects.filter(store=store, local_date=day).values(
             "scope", "scope_id", *_COUNT_FIELDS, "peak_occupancy"
         ):
-            sums = hourly.setdefault((row["scope"], row["scope_id"]), dict.fromkeys((*_COUNT_FIELDS, "peak_occupancy"), 0))
+            sums = hourly.setdefault(
+                (row["scope"], row["scope_id"]), dict.fromkeys((*_COUNT_FIELDS, "peak_occupancy"), 0)
+            )
             for name in _COUNT_FIELDS:
                 sums[name] += row[name]
             sums["peak_occupancy"] = max(sums["peak_occupancy"], row["peak_occupancy"])
@@ -172,12 +214,19 @@ def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
             rows.append(DailyMetric(store=store, scope=scope, scope_id=scope_id, date=day, **fields))
         with transaction.atomic():
             DailyMetric.objects.bulk_create(
-                rows, batch_size=2000, update_conflicts=True,
+                rows,
+                batch_size=2000,
+                update_conflicts=True,
                 unique_fields=["store", "scope", "scope_id", "date"],
                 update_fields=[*_METRIC_FIELDS, "computed_at"],
             )
-            gone = [pk for pk, scope, scope_id in DailyMetric.objects.filter(store=store, date=day).values_list(
-                "pk", "scope", "scope_id") if (scope, scope_id) not in scopes]
+            gone = [
+                pk
+                for pk, scope, scope_id in DailyMetric.objects.filter(store=store, date=day).values_list(
+                    "pk", "scope", "scope_id"
+                )
+                if (scope, scope_id) not in scopes
+            ]
             if gone:
                 DailyMetric.objects.filter(pk__in=gone).delete()
     affected = set()
@@ -193,9 +242,7 @@ def daily_trends_update(store: Store, dates: Iterable[dt.date]) -> None:
     dates = sorted(set(dates))
     if not dates:
         return
-    rows = DailyMetric.objects.filter(
-        store=store, date__gte=dates[0] - dt.timedelta(days=28), date__lte=dates[-1]
-    )
+    rows = DailyMetric.objects.filter(store=store, date__gte=dates[0] - dt.timedelta(days=28), date__lte=dates[-1])
     values = {(r.scope, r.scope_id, r.date): getattr(r, TREND_FIELD[r.scope]) for r in rows}
     targets = [r for r in rows if r.date in set(dates)]
     for row in targets:
@@ -203,8 +250,11 @@ def daily_trends_update(store: Store, dates: Iterable[dt.date]) -> None:
         current = values[(*key, row.date)]
         row.footfall_dod_pct = _pct_change(current, values.get((*key, row.date - dt.timedelta(days=1))))
         row.footfall_wow_pct = _pct_change(current, values.get((*key, row.date - dt.timedelta(days=7))))
-        same_weekday = [values[(*key, row.date - dt.timedelta(days=7 * k))] for k in range(1, 5)
-                        if (*key, row.date - dt.timedelta(days=7 * k)) in values]
+        same_weekday = [
+            values[(*key, row.date - dt.timedelta(days=7 * k))]
+            for k in range(1, 5)
+            if (*key, row.date - dt.timedelta(days=7 * k)) in values
+        ]
         average = sum(same_weekday) / len(same_weekday) if same_weekday else None
         row.footfall_vs_weekday_avg_pct = _pct_change(current, average)
     DailyMetric.objects.bulk_update(
@@ -240,7 +290,9 @@ def stale_hours_drain(limit: int = 5000) -> int:
     done = 0
     with transaction.atomic():
         marks = list(
-            StaleHour.objects.select_for_update(skip_locked=True).select_related("store").order_by("store_id", "hour_start")[:limit]
+            StaleHour.objects.select_for_update(skip_locked=True)
+            .select_related("store")
+            .order_by("store_id", "hour_start")[:limit]
         )
         by_store: dict[int, list[StaleHour]] = {}
         for mark in marks:

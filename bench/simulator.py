@@ -40,6 +40,7 @@ SHELVES = {"shelf_promo": [(760, 170), (1000, 170), (1000, 300), (760, 300)]}
 QUEUES = {"checkout": [(880, 500), (1260, 500), (1260, 680), (880, 680)]}
 SERVER = (1200.0, 590.0)  # slot 0 (being served); slots go left from here
 SLOT_DX = 55.0
+SLOT_DY = 14.0  # the queue recedes from the camera: people behind are partly hidden
 MANNEQUIN = (480.0, 340.0)
 MIN_DWELL = 2.0
 STREET_ENDS = (-20.0, 1100.0)  # foot y just outside the frame at the top / bottom of the street
@@ -112,12 +113,17 @@ def build_people(seed: int, duration: float) -> list[Person]:
         customers.append((p, speed, rng.random() < 0.65))
         people.append(p)
     # Checkout queue, first come first served, in order of arrival at the queue.
-    order = sorted((c for c in customers if c[2]), key=lambda c: c[0].t_end)
+    def eta(c):  # arrival at the queue tail, to serve in order of arrival
+        p, speed, _ = c
+        t0, x0, y0 = p.keys[-1]
+        return t0 + math.hypot(SERVER[0] - 3 * SLOT_DX - x0, SERVER[1] - y0) / speed
+
+    order = sorted((c for c in customers if c[2]), key=eta)
     for p, speed, _ in order:
-        t_dec = p.t_end
+        t_dec = eta((p, speed, True))
         ahead = sorted(lv for (ar, lv) in queue_members if lv > t_dec)
         k = len(ahead)
-        p.go(SERVER[0] - SLOT_DX * k, SERVER[1] + rng.uniform(-6, 6), speed)
+        p.go(SERVER[0] - SLOT_DX * k, SERVER[1] - SLOT_DY * k + rng.uniform(-4, 4), speed)
         t_arr = p.t_end
         ahead = sorted(lv for (ar, lv) in queue_members if lv > t_arr)
         # Move up one slot each time someone ahead leaves.
@@ -126,7 +132,7 @@ def build_people(seed: int, duration: float) -> list[Person]:
             t0, x0, y0 = p.keys[-1]
             if lv > t0:
                 p.stay(lv - t0, rng, sway=2.0)
-            p.go(SERVER[0] - SLOT_DX * slot, SERVER[1] + rng.uniform(-4, 4), speed * 0.6)
+            p.go(SERVER[0] - SLOT_DX * slot, SERVER[1] - SLOT_DY * slot + rng.uniform(-3, 3), speed * 0.6)
         service = rng.uniform(12, 40)
         p.stay(service, rng, sway=2.0)
         queue_members.append((t_arr, p.t_end))
@@ -202,7 +208,7 @@ def make_detections(people: list[Person], fps: float, noise: str, seed: int, t_e
             # Occlusion: covered by a box whose feet are nearer the camera (or level, further right in the queue).
             cover = 0.0
             for yo, bo in boxes:
-                if bo is b or yo < yf - 3:
+                if bo is b or yo <= yf + 2:  # only someone nearer the camera hides this person
                     continue
                 cover = max(cover, _covered(b, bo))
             conf = float(np.clip(rng.normal(0.8, 0.08), 0.5, 0.98))
@@ -212,9 +218,9 @@ def make_detections(people: list[Person], fps: float, noise: str, seed: int, t_e
                 conf = float(rng.uniform(0.45, 0.75))
             elif cover > 0.35:
                 r = rng.random()
-                if r < 0.35:
+                if r < 0.3:
                     continue
-                if r < 0.75:
+                if r < 0.7:
                     conf = float(rng.uniform(0.15, 0.45))
             elif rng.random() < 0.07:
                 continue

@@ -26,7 +26,8 @@ def camera_heatmap_add(camera: Camera, grid: HeatmapGrid | dict, at: dt.datetime
     at = at or timezone.now()
     day = timezone.localtime(at, camera.store.tzinfo).date()
     row, _ = CameraHeatmap.objects.select_for_update().get_or_create(
-        camera=camera, date=day, defaults={"cols": grid.cols, "rows": grid.rows, "counts": [0] * (grid.cols * grid.rows)},
+        camera=camera, date=day,
+        defaults={"cols": grid.cols, "rows": grid.rows, "counts": [0] * (grid.cols * grid.rows)},
     )
     increment = grid.counts.reshape(-1).tolist()
     if (row.cols, row.rows) != (grid.cols, grid.rows) or len(row.counts) != len(increment):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from cameras.fields import EncryptedTextField
+
 CAPABILITIES = ("entrance", "zones", "shelves", "queue")
 
 
@@ -89,7 +91,8 @@ class Camera(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="cameras")
     camera_id = models.SlugField(max_length=100, help_text="Slug, unique within the store, e.g. cam_entrance_01")
     name = models.CharField(max_length=200)
-    rtsp_url = models.CharField(max_length=1000, blank=True, help_text="Stored; never shown back with its password")
+    # Encrypted at rest (cameras/fields.py); shown back only masked.
+    rtsp_url = EncryptedTextField(max_length=1000, blank=True, help_text="Stored; never shown back with its password")
     enabled = models.BooleanField(default=True)
     capabilities = models.JSONField(default=list, blank=True, validators=[validate_capabilities])
     frame_rate = models.FloatField(

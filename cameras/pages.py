@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db import models
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -61,35 +60,36 @@ def camera_geometry(camera: Camera) -> dict:
 
 
 def camera_today_counts(camera: Camera, today: dt.date) -> tuple[dict | None, list[dict], str]:
-    """Today's stored daily aggregates for this camera and its zones (the rows the analytics jobs write)."""
+    """Today's numbers for this camera: its zones from the live dashboard selector (the one behind
+    GET /api/dashboard/live, so the overview and this page agree) and in/out from the daily aggregate."""
+    from analytics.ingest.selectors import live_metrics
     from analytics.models import DailyMetric, MetricScope
 
-    zones = list(zone_list_for_camera(camera))
-    rows = {
-        (m.scope, m.scope_id): m
-        for m in DailyMetric.objects.filter(store=camera.store, date=today).filter(
-            models.Q(scope=MetricScope.CAMERA, scope_id=camera.camera_id)
-            | models.Q(scope__in=[MetricScope.ZONE, MetricScope.SHELF, MetricScope.QUEUE],
-                       scope_id__in=[z.zone_id for z in zones])
-        )
+    live = live_metrics(camera.store, timezone.now())
+    mine = next((c for c in live["cameras"] if c["camera_id"] == camera.camera_id), {})
+    daily = DailyMetric.objects.filter(store=camera.store, date=today, scope=MetricScope.CAMERA,
+                                       scope_id=camera.camera_id).first()
+    counts = {
+        "people_now": mine.get("people_now"),
+        "footfall_in": daily.footfall_in if daily else None,
+        "footfall_out": daily.footfall_out if daily else None,
     }
-    cam = rows.get((MetricScope.CAMERA, camera.camera_id))
-    counts = {"footfall_in": cam.footfall_in, "footfall_out": cam.footfall_out} if cam else None
-    scope_of = {"shelf": MetricScope.SHELF, "queue": MetricScope.QUEUE}
     zone_rows = []
-    for zone in zones:
-        m = rows.get((scope_of.get(zone.ztype, MetricScope.ZONE), zone.zone_id))
+    for zone in zone_list_for_camera(camera):
         if zone.ztype == "shelf":
-            entries, visitors, avg = (m.interactions, None, m.dwell_avg) if m else (None, None, None)
+            m = live["shelves"].get(zone.zone_id) or {}
+            entries, visitors, avg = m.get("interactions"), None, m.get("avg_dwell")
         elif zone.ztype == "queue":
-            entries, visitors, avg = (m.served, None, m.wait_avg) if m else (None, None, None)
+            m = live["queues"].get(zone.zone_id) or {}
+            entries, visitors, avg = m.get("served"), None, m.get("avg_wait")
         else:
-            entries, visitors, avg = (m.entries, m.unique_visitors, m.dwell_avg) if m else (None, None, None)
-        zone_rows.append({"name": zone.name, "ztype": zone.ztype, "entries": entries, "unique_visitors": visitors,
-                          "avg": avg})
-    updated = max((m.computed_at for m in rows.values()), default=None)
-    source = (f"From today's aggregates, updated {timezone.localtime(updated, camera.store.tzinfo):%H:%M}."
-              if updated else "No aggregates for today yet.")
+            m = live["zones"].get(zone.zone_id) or {}
+            entries, visitors, avg = m.get("entries"), m.get("unique_visitors"), m.get("avg_dwell")
+        zone_rows.append({"name": zone.name, "zone_id": zone.zone_id, "ztype": zone.ztype, "entries": entries,
+                          "unique_visitors": visitors, "avg": avg})
+    source = "Zones: live since midnight (store time)."
+    source += (f" In/out: daily aggregate, updated {timezone.localtime(daily.computed_at, camera.store.tzinfo):%H:%M}."
+               if daily else " In/out: not aggregated yet today.")
     return counts, zone_rows, source
 
 

@@ -62,14 +62,17 @@ class Clip:
         sink = pipe.get_by_name("sink")
         pipe.set_state(Gst.State.PLAYING)
         caps, buffers = None, []
-        while True:
-            sample = sink.emit("try-pull-sample", 30 * Gst.SECOND)
-            if sample is None:
-                break
-            caps = caps or sample.get_caps()
-            buffers.append(sample.get_buffer().copy_deep())
         bus = pipe.get_bus()
-        err = bus.pop_filtered(Gst.MessageType.ERROR)
+        err = None
+        while True:
+            sample = sink.emit("try-pull-sample", Gst.SECOND // 2)
+            if sample is not None:
+                caps = caps or sample.get_caps()
+                buffers.append(sample.get_buffer().copy_deep())
+                continue
+            err = bus.pop_filtered(Gst.MessageType.ERROR)
+            if err is not None or sink.get_property("eos"):
+                break
         pipe.set_state(Gst.State.NULL)
         if err is not None and not buffers:
             print(f"load {self.path}: {err.parse_error()[0].message}", file=sys.stderr)

@@ -151,16 +151,19 @@ class CeleryCollector:
         yield depth
         failures_raw, seen_raw, beat_raw = results[len(CELERY_QUEUES) * per_queue:]
 
-        failures = CounterMetricFamily("wink_celery_task_failures", "Celery tasks that raised, by task", labels=["task"])
+        failures = CounterMetricFamily(
+            "wink_celery_task_failures", "Celery tasks that raised, by task", labels=["task"]
+        )
         for task, count in sorted(failures_raw.items()):
             failures.add_metric([task.decode()], int(count))
         yield failures
 
         now = time.time()
         last_seen = GaugeMetricFamily(
-            "wink_celery_worker_last_seen_timestamp_seconds", "Unix time of a worker's last heartbeat", labels=["worker"]
+            "wink_celery_worker_last_seen_timestamp_seconds", "Unix time of a worker's last heartbeat",
+            labels=["worker"],
         )
-        online: dict[str, int] = {queue: 0 for queue in CELERY_QUEUES}
+        online: dict[str, int] = dict.fromkeys(CELERY_QUEUES, 0)
         for hostname, seen in sorted(seen_raw.items()):
             name, seen_at = hostname.decode(), float(seen)
             last_seen.add_metric([name], seen_at)
@@ -182,7 +185,8 @@ class CeleryCollector:
 
 
 class BusinessCollector:
-    """People in view now per store, from the live state cache (when the live module is present)."""
+    """Numbers from the database and the live state cache: people now per store, camera heartbeat age, recent
+    spike alerts. Cheap indexed queries, run at scrape time in whichever process answers."""
 
     def collect(self):
         people = GaugeMetricFamily("wink_people_now", "People in view now across a store's cameras", labels=["store"])
@@ -192,6 +196,47 @@ class BusinessCollector:
         except Exception as error:
             logger.warning("metrics: cannot read the live state: %s", error)
         yield people
+        try:
+            yield from _database_families()
+        except Exception as error:
+            logger.warning("metrics: cannot read the database: %s", error)
+
+
+SPIKE_WINDOW_SECONDS = 3600
+
+
+def _database_families():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from analytics.models import SpikeAlert
+    from cameras.models import Camera
+
+    now = timezone.now()
+    age = GaugeMetricFamily(
+        "wink_camera_heartbeat_age_seconds", "Seconds since an enabled camera's last heartbeat",
+        labels=["store", "camera"],
+    )
+    rows = Camera.objects.filter(enabled=True, last_heartbeat__isnull=False).values_list(
+        "store__store_id", "camera_id", "last_heartbeat"
+    )
+    for store_id, camera_id, heartbeat in rows:
+        age.add_metric([store_id, camera_id], max(0.0, (now - heartbeat).total_seconds()))
+    yield age
+    spikes = GaugeMetricFamily(
+        "wink_spike_alerts_recent", "Spike alerts created in the last hour", labels=["store", "kind", "direction"]
+    )
+    recent = (
+        SpikeAlert.objects.filter(created_at__gte=now - timedelta(seconds=SPIKE_WINDOW_SECONDS))
+        .values_list("store__store_id", "kind", "direction")
+    )
+    counts: dict[tuple[str, str, str], int] = {}
+    for key in recent:
+        counts[key] = counts.get(key, 0) + 1
+    for key, count in sorted(counts.items()):
+        spikes.add_metric(list(key), count)
+    yield spikes
 
 
 def people_now_by_store() -> dict[str, int]:
@@ -282,7 +327,8 @@ def healthz_view(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as error:
-        return HttpResponse(f"database unavailable: {error.__class__.__name__}\n", status=503, content_type="text/plain")
+        message = f"database unavailable: {error.__class__.__name__}\n"
+        return HttpResponse(message, status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
 
 

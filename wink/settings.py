@@ -162,6 +162,8 @@ REST_FRAMEWORK = {
         "ingest": env_str("THROTTLE_INGEST", "600/min"),
     },
     "EXCEPTION_HANDLER": "wink.api.exception_handler",
+    # Proxies in front of Django whose X-Forwarded-For entry is trusted for per-IP throttling (nginx-proxy = 1).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0 if DEBUG else 1, minimum=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "WINK Retail Analytics API",
@@ -185,6 +187,10 @@ STORE_NAME = env_str("STORE_NAME", "Demo Store")
 STORE_TIMEZONE = env_str("STORE_TIMEZONE", "UTC")
 ORG_NAME = env_str("ORG_NAME", "Default Organization")
 HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30, minimum=1)
+# Edge ingestion (analytics/ingest): batch and body limits, how far ahead of server time an event may be.
+INGEST_MAX_BATCH_EVENTS = env_int("INGEST_MAX_BATCH_EVENTS", 1000, minimum=1)
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300, minimum=0)
 # Camera workers (workers/): lease, supervisor and runner timings.
 DETECTOR_PRECISION = env_choice("DETECTOR_PRECISION", "fp32", {"fp32", "bf16", "int8", "auto"})
 DETECTOR_IMGSZ = env_int("DETECTOR_IMGSZ", 640, minimum=32)

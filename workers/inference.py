@@ -94,7 +94,7 @@ class InferenceEngine:
                     results = self.detector.detect([job.image for job in jobs])
                     for job, result in zip(jobs, results, strict=True):
                         job.future.set_result(result)
-            except Exception as exc:  # noqa: BLE001 - hand the failure to every waiting camera
+            except Exception as exc:  # hand the failure to every waiting camera
                 log.exception("inference failed")
                 for job in jobs:
                     if not job.future.done():

@@ -11,6 +11,7 @@ before each frame and stops processing when it passes; only then can another run
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -154,3 +155,26 @@ def dispatch_clear(camera_pk: int, client: redis.Redis | None = None) -> None:
         client.delete(f"{DISPATCH_PREFIX}{camera_pk}")
     except redis.RedisError:
         pass
+
+
+JOURNAL_PREFIX = "wink:camera-runs:"
+JOURNAL_LENGTH = 100
+
+
+def lease_journal_add(camera_pk: int, event: str, token: str, client: redis.Redis | None = None, **extra) -> None:
+    """Append to the camera's ownership journal (who ran it when), newest last, bounded."""
+    client = client or redis_connection()
+    entry = json.dumps({"t": time.time(), "event": event, "token": token, **extra})
+    key = f"{JOURNAL_PREFIX}{camera_pk}"
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.rpush(key, entry)
+        pipe.ltrim(key, -JOURNAL_LENGTH, -1)
+        pipe.execute()
+    except redis.RedisError:
+        pass  # diagnostics only
+
+
+def lease_journal(camera_pk: int, client: redis.Redis | None = None) -> list[dict]:
+    client = client or redis_connection()
+    return [json.loads(item) for item in client.lrange(f"{JOURNAL_PREFIX}{camera_pk}", 0, -1)]

@@ -77,21 +77,6 @@ def camera_metrics_read_all(client: redis.Redis) -> list[dict]:
     return rows
 
 
-def broker_queue_depth(queue: str = "cameras") -> int | None:
-    """Messages waiting in a Celery queue on the Redis broker (kombu keeps one list per priority step)."""
-    url = getattr(settings, "CELERY_BROKER_URL", "") or ""
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        return None
-    from workers.leases import redis_connection
-
-    client = redis_connection(url)
-    names = [queue] + [f"{queue}\x06\x16{p}" for p in (3, 6, 9)]
-    pipe = client.pipeline(transaction=False)
-    for name in names:
-        pipe.llen(name)
-    return int(sum(pipe.execute()))
-
-
 def _number(value) -> float | None:
     if value in (None, ""):
         return None
@@ -119,7 +104,6 @@ class CameraMetricsCollector:
         up = GaugeMetricFamily("wink_camera_metrics_up", "1 when camera worker metrics could be read from Redis")
         try:
             rows = camera_metrics_read_all(redis_connection(url))
-            depth = broker_queue_depth("cameras")
         except redis.RedisError as exc:
             log.warning("camera metrics unavailable: %s", exc)
             up.add_metric([], 0)
@@ -145,7 +129,3 @@ class CameraMetricsCollector:
         running = GaugeMetricFamily("wink_cameras_running", "Cameras with a runner reporting metrics")
         running.add_metric([], len(rows))
         yield running
-        if depth is not None:
-            queue = GaugeMetricFamily("wink_celery_queue_depth", "Messages waiting in a Celery queue", labels=["queue"])
-            queue.add_metric(["cameras"], depth)
-            yield queue

@@ -1,2 +1,2 @@
-# Routes are added by the owning module (see docs/HELPERS.md).
+# /metrics is served by wink/metrics.py, which registers workers.metrics.CameraMetricsCollector.
 urlpatterns: list = []

@@ -104,13 +104,15 @@ def live_metrics(store: Store, now: datetime) -> dict[str, Any]:
 
     for row in (ZoneEvent.objects.filter(**window).values("zone_id")
                 .annotate(n=Count("id"), people=Count(person, distinct=True), dwell=Avg("dwell_seconds")).order_by()):
-        zones[row["zone_id"]] = {"entries": row["n"], "unique_visitors": row["people"], "avg_dwell": _round(row["dwell"])}
+        zones[row["zone_id"]] = {
+            "entries": row["n"], "unique_visitors": row["people"], "avg_dwell": _round(row["dwell"])}
     for row in (ShelfEvent.objects.filter(**window).values("shelf_id")
                 .annotate(n=Count("id"), dwell=Avg("dwell_seconds")).order_by()):
         shelves[row["shelf_id"]] = {"interactions": row["n"], "avg_dwell": _round(row["dwell"])}
     for row in (QueueEvent.objects.filter(**window).values("queue_id")
                 .annotate(n=Count("id"), wait=Avg("wait_seconds"), longest=Max("wait_seconds")).order_by()):
-        queues[row["queue_id"]] = {"served": row["n"], "avg_wait": _round(row["wait"]), "max_wait": _round(row["longest"])}
+        queues[row["queue_id"]] = {
+            "served": row["n"], "avg_wait": _round(row["wait"]), "max_wait": _round(row["longest"])}
 
     for zone_id, numbers in zones.items():
         numbers["people_now"] = zone_people.get(zone_id)

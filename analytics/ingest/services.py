@@ -212,9 +212,37 @@ def event_id_for(raw: dict, etype: str, row: dict, *, store: Store, camera_key: 
 
 
 def _insert_returning(model, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Multi-row INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id (PostgreSQL, SQLite ≥ 3.35)."""
+    """INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id: the ids this call stored."""
     if not rows:
         return set()
+    if connection.vendor == "postgresql":
+        return _insert_returning_postgresql(model, rows)
+    return _insert_returning_values(model, rows)
+
+
+def _insert_returning_postgresql(model, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """One statement per table whatever the batch size: each column is one array parameter
+    (`unnest`), bound server-side in binary; a multi-row VALUES list with thousands of
+    placeholders spends more time in client-side query parsing than in PostgreSQL."""
+    import psycopg
+
+    fields = [model._meta.get_field(name) for name in rows[0]]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection) if not f.is_relation else f.target_field.rel_db_type(connection)}[]"
+                       for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    event_id_column = connection.ops.quote_name(model._meta.get_field("event_id").column)
+    sql = (f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
+           f"ON CONFLICT ({event_id_column}) DO NOTHING RETURNING {event_id_column}")
+    params = [[row[f.name] for row in rows] for f in fields]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # plain cursor: server-side binding
+        cursor.execute(sql, params)
+        return {value for (value,) in cursor.fetchall()}
+
+
+def _insert_returning_values(model, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Multi-row VALUES … ON CONFLICT DO NOTHING RETURNING (SQLite ≥ 3.35, the embedded demo)."""
     fields = [model._meta.get_field(name) for name in rows[0]]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
@@ -249,9 +277,17 @@ def _owned_elsewhere(model, ids: list[uuid.UUID], *, store: Store, camera_key: s
     return clash
 
 
-def store_local_hour_start(store: Store, instant: datetime) -> datetime:
-    local = instant.astimezone(store.tzinfo).replace(minute=0, second=0, microsecond=0)
-    return local.astimezone(UTC)
+def store_local_hour_start(store: Store, instant: datetime, memo: dict | None = None) -> datetime:
+    # Every zone offset is a multiple of 15 minutes, so the local hour start is the same for all instants
+    # of one UTC quarter hour: memoise on it (thousands of events of a batch share a few quarters).
+    quarter = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
+    if memo is not None and quarter in memo:
+        return memo[quarter]
+    local = quarter.astimezone(store.tzinfo).replace(minute=0, second=0, microsecond=0)
+    start = local.astimezone(UTC)
+    if memo is not None:
+        memo[quarter] = start
+    return start
 
 
 def _resolve_hours_mark_stale():
@@ -295,8 +331,9 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
         if event_id in pending[etype]:
             in_batch_duplicates += 1
             continue
-        row.update(event_id=event_id, store=store, camera=camera, camera_key=camera_key, source=source,
-                   received_at=now)
+        # Foreign keys as raw ids: the rows go through get_db_prep_save of each field, not the ORM.
+        row.update(event_id=event_id, store=store.pk, camera=camera.pk if camera else None, camera_key=camera_key,
+                   source=source, received_at=now)
         pending[etype][event_id] = (index, row)
 
     if dry_run:
@@ -305,6 +342,7 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
         return result
 
     touched: set[datetime] = set()
+    memo: dict[datetime, datetime] = {}
     with transaction.atomic():
         for etype, by_id in pending.items():
             if not by_id:
@@ -326,7 +364,7 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
                 row = by_id[event_id][1]
                 for name in ("ts", "exit_ts"):
                     if row.get(name) is not None:
-                        touched.add(store_local_hour_start(store, row[name]))
+                        touched.add(store_local_hour_start(store, row[name], memo))
         result.duplicates += in_batch_duplicates
         result.touched_hours = sorted(touched)
         if touched:

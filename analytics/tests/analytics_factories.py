@@ -35,7 +35,11 @@ def _base(store, camera_key, ts, person_key, event_id=None):
     camera = Camera.objects.filter(store=store, camera_id=camera_key).first()
     return {
         "event_id": event_id or uuid.uuid5(uuid.NAMESPACE_URL, f"analytics-test-{next(_counter)}"),
-        "store": store, "camera": camera, "camera_key": camera_key, "ts": ts, "person_key": person_key,
+        "store": store,
+        "camera": camera,
+        "camera_key": camera_key,
+        "ts": ts,
+        "person_key": person_key,
     }
 
 
@@ -43,23 +47,44 @@ def entrance(store, ts, direction="in", person_key="p", camera_key="cam_door", e
     return EntranceEvent.objects.create(direction=direction, **_base(store, camera_key, ts, person_key, event_id))
 
 
-def zone(store, ts, zone_id="electronics", dwell=10.0, person_key="p", camera_key="cam_zone", zone_type="general",
-         enter_ts=None, exit_ts=None):
+def zone(
+    store,
+    ts,
+    zone_id="electronics",
+    dwell=10.0,
+    person_key="p",
+    camera_key="cam_zone",
+    zone_type="general",
+    enter_ts=None,
+    exit_ts=None,
+):
     enter_ts = enter_ts or ts - dt.timedelta(seconds=dwell)
     exit_ts = exit_ts or ts
-    return ZoneEvent.objects.create(zone_id=zone_id, zone_type=zone_type, enter_ts=enter_ts, exit_ts=exit_ts,
-                                    dwell_seconds=dwell, **_base(store, camera_key, ts, person_key))
+    return ZoneEvent.objects.create(
+        zone_id=zone_id,
+        zone_type=zone_type,
+        enter_ts=enter_ts,
+        exit_ts=exit_ts,
+        dwell_seconds=dwell,
+        **_base(store, camera_key, ts, person_key),
+    )
 
 
 def shelf(store, ts, shelf_id="shelf_promo", dwell=5.0, person_key="p", camera_key="cam_zone"):
-    return ShelfEvent.objects.create(shelf_id=shelf_id, dwell_seconds=dwell, enter_ts=ts - dt.timedelta(seconds=dwell),
-                                     exit_ts=ts, **_base(store, camera_key, ts, person_key))
+    return ShelfEvent.objects.create(
+        shelf_id=shelf_id,
+        dwell_seconds=dwell,
+        enter_ts=ts - dt.timedelta(seconds=dwell),
+        exit_ts=ts,
+        **_base(store, camera_key, ts, person_key),
+    )
 
 
 def queue(store, ts, queue_id="checkout", wait=60.0, person_key="p", camera_key="cam_queue", enter_ts=None):
     enter_ts = enter_ts or ts - dt.timedelta(seconds=wait)
-    return QueueEvent.objects.create(queue_id=queue_id, wait_seconds=wait, enter_ts=enter_ts, exit_ts=ts,
-                                     **_base(store, camera_key, ts, person_key))
+    return QueueEvent.objects.create(
+        queue_id=queue_id, wait_seconds=wait, enter_ts=enter_ts, exit_ts=ts, **_base(store, camera_key, ts, person_key)
+    )
 
 
 def utc(*args) -> dt.datetime:

@@ -20,8 +20,10 @@ CAMERAS = [("cam_door", ["entrance"]), ("cam_zone", ["zones", "shelves"]), ("cam
 
 
 def hourly(store, scope="store", scope_id=""):
-    return {(m.local_date.isoformat(), m.local_hour, m.hour_start): m
-            for m in HourlyMetric.objects.filter(store=store, scope=scope, scope_id=scope_id)}
+    return {
+        (m.local_date.isoformat(), m.local_hour, m.hour_start): m
+        for m in HourlyMetric.objects.filter(store=store, scope=scope, scope_id=scope_id)
+    }
 
 
 def test_fixed_event_set_hour_numbers():
@@ -57,8 +59,9 @@ def test_fixed_event_set_hour_numbers():
     assert (door.footfall_in, door.footfall_out, door.unique_visitors) == (4, 1, 3)
     assert HourlyMetric.objects.get(store=store, scope="store", hour_start=t + dt.timedelta(hours=1)).footfall_in == 1
     # Silent cameras still get a row: a flat line is a signal for spike detection.
-    assert HourlyMetric.objects.filter(store=store, scope="camera", scope_id="cam_queue",
-                                       hour_start=t + dt.timedelta(hours=1), served=0).exists()
+    assert HourlyMetric.objects.filter(
+        store=store, scope="camera", scope_id="cam_queue", hour_start=t + dt.timedelta(hours=1), served=0
+    ).exists()
 
     day = DailyMetric.objects.get(store=store, scope="store", date=dt.date(2025, 10, 1))
     assert (day.footfall_in, day.footfall_out, day.unique_visitors, day.served) == (5, 1, 4, 4)
@@ -146,11 +149,17 @@ def test_duplicate_events_count_once_and_reaggregation_is_idempotent():
         ignore_conflicts=True,
     )
     store_range_aggregate(store, t, t + dt.timedelta(hours=1))
-    snapshot = list(HourlyMetric.objects.filter(store=store).order_by("scope", "scope_id")
-                    .values_list("scope", "scope_id", "footfall_in", "unique_visitors"))
+    snapshot = list(
+        HourlyMetric.objects.filter(store=store)
+        .order_by("scope", "scope_id")
+        .values_list("scope", "scope_id", "footfall_in", "unique_visitors")
+    )
     store_range_aggregate(store, t, t + dt.timedelta(hours=1))
-    again = list(HourlyMetric.objects.filter(store=store).order_by("scope", "scope_id")
-                 .values_list("scope", "scope_id", "footfall_in", "unique_visitors"))
+    again = list(
+        HourlyMetric.objects.filter(store=store)
+        .order_by("scope", "scope_id")
+        .values_list("scope", "scope_id", "footfall_in", "unique_visitors")
+    )
     assert snapshot == again
     assert ("store", "", 1, 1) in snapshot
 
@@ -165,7 +174,10 @@ def test_peak_occupancy_zone_sweep_and_store_running_balance():
         entrance(store, m(minute), direction, person_key=f"p{minute}")
     store_range_aggregate(store, t, t + dt.timedelta(hours=2))
     assert HourlyMetric.objects.get(store=store, scope="zone", scope_id="electronics", hour_start=t).peak_occupancy == 3
-    assert HourlyMetric.objects.get(store=store, scope="zone", scope_id="electronics", hour_start=m(60)).peak_occupancy == 1
+    assert (
+        HourlyMetric.objects.get(store=store, scope="zone", scope_id="electronics", hour_start=m(60)).peak_occupancy
+        == 1
+    )
     assert HourlyMetric.objects.get(store=store, scope="store", hour_start=t).peak_occupancy == 3
     # 11:00 starts with 3 inside (carried over), then one leaves.
     assert HourlyMetric.objects.get(store=store, scope="store", hour_start=m(60)).peak_occupancy == 3
@@ -188,7 +200,9 @@ def test_portable_path_matches_postgres():
         elif kind == "zone":
             zone(store, ts, zone_id=rng.choice(["a", "b"]), dwell=rng.uniform(2, 900), person_key=person)
         elif kind == "entry":
-            zone(store, ts, zone_id="door_zone", zone_type="entry", dwell=3.0, person_key=person, camera_key="cam_entry")
+            zone(
+                store, ts, zone_id="door_zone", zone_type="entry", dwell=3.0, person_key=person, camera_key="cam_entry"
+            )
         elif kind == "shelf":
             shelf(store, ts, dwell=rng.uniform(2, 60), person_key=person)
         else:

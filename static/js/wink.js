@@ -100,7 +100,9 @@
       container.appendChild(el("p", { class: "chart-empty", text: spec.empty || "No data yet." }));
       return;
     }
-    const width = 640, height = spec.height || 220, left = 40, right = 8, top = 10, bottom = 28;
+    // Draw at the container's real width so the 11px labels stay 11px on a phone and on a wide screen.
+    const width = Math.max(280, Math.round(container.clientWidth || 640)), height = spec.height || 220;
+    const left = 40, right = 8, top = 10, bottom = 28;
     const plotW = width - left - right, plotH = height - top - bottom;
     const max = niceMax(Math.max.apply(null, all.concat([0])));
     const root = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img",
@@ -142,7 +144,7 @@
       });
       if (d) root.appendChild(svg("path", { class: "line " + (s.cls || ""), d: d }));
     });
-    const every = Math.max(1, Math.ceil(labels.length / 12));
+    const every = Math.max(1, Math.ceil(labels.length / Math.max(2, Math.floor(plotW / 56))));
     labels.forEach(function (label, i) {
       if (i % every) return;
       const t = svg("text", { x: left + i * slot + slot / 2, y: height - 8, "text-anchor": "middle" });
@@ -261,19 +263,41 @@
     if (!heatmap || !heatmap.counts || !heatmap.total) return;
     const cols = heatmap.cols, rows = heatmap.rows, peak = Math.max.apply(null, heatmap.counts);
     if (!peak) return;
-    const cw = width / cols, chh = height / rows;
+    // Paint one pixel per cell on a small canvas, then let the browser smooth it up to the frame size.
+    const small = document.createElement("canvas");
+    small.width = cols;
+    small.height = rows;
+    const sctx = small.getContext("2d");
+    const pixels = sctx.createImageData(cols, rows);
+    for (let i = 0; i < cols * rows; i++) {
+      const v = heatmap.counts[i] / peak;
+      if (v <= 0) continue;
+      const t = Math.sqrt(v);
+      const rgb = heatColor(t);
+      pixels.data[i * 4] = rgb[0];
+      pixels.data[i * 4 + 1] = rgb[1];
+      pixels.data[i * 4 + 2] = rgb[2];
+      pixels.data[i * 4 + 3] = Math.round(255 * (0.35 + 0.5 * t));
+    }
+    sctx.putImageData(pixels, 0, 0);
     ctx.save();
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = heatmap.counts[r * cols + c] / peak;
-        if (v <= 0) continue;
-        const t = Math.sqrt(v);
-        const hue = 240 - 240 * t;
-        ctx.fillStyle = "hsla(" + hue.toFixed(0) + ", 95%, 50%, " + (0.25 + 0.5 * t).toFixed(2) + ")";
-        ctx.fillRect(c * cw, r * chh, Math.ceil(cw), Math.ceil(chh));
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(small, 0, 0, width, height);
+    ctx.restore();
+  }
+
+  // Blue → cyan → yellow → red as t goes 0 → 1.
+  function heatColor(t) {
+    const stops = [[0, [37, 99, 235]], [0.35, [6, 182, 212]], [0.65, [250, 204, 21]], [1, [220, 38, 38]]];
+    for (let i = 1; i < stops.length; i++) {
+      if (t <= stops[i][0]) {
+        const [t0, c0] = stops[i - 1], [t1, c1] = stops[i];
+        const f = (t - t0) / (t1 - t0);
+        return [0, 1, 2].map(function (k) { return Math.round(c0[k] + (c1[k] - c0[k]) * f); });
       }
     }
-    ctx.restore();
+    return stops[stops.length - 1][1];
   }
 
   function loadImage(url) {

@@ -7,8 +7,8 @@ person-samples: one per anchor point per detection frame.
 Usage in a camera runner::
 
     heat = HeatmapGrid.for_frame(frame_w, frame_h)
-    ... per processed frame: heat.add_points([anchor_of(t.box, anchor) for t in confirmed_tracks])
-    ... every minute or so: if heat.total: store(heat.to_dict()); heat.reset()
+    ... after each pipeline.update(t, detections): heat.add_tracks(pipeline.tracks, camera.anchor)
+    ... every minute or so: if heat.total: cameras.heatmaps.camera_heatmap_add(camera, heat); heat.reset()
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from .types import anchor_of
 
 DEFAULT_COLS = 64
 MAX_CELLS = 256 * 256
@@ -66,6 +68,12 @@ class HeatmapGrid:
         row = np.minimum((y * self.rows / self.frame_height).astype(np.int64), self.rows - 1)
         np.add.at(self.counts, (row, col), 1)
         return int(x.size)
+
+    def add_tracks(self, tracks: Iterable, anchor: str = "foot") -> int:
+        """Count the anchor of every track matched to a detection at this step (TrackState-like objects)."""
+        return self.add_points(
+            anchor_of(t.box, anchor) for t in tracks if getattr(t, "matched", True) and getattr(t, "confirmed", True)
+        )
 
     def merge(self, other: HeatmapGrid) -> None:
         if (other.cols, other.rows) != (self.cols, self.rows):

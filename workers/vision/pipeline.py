@@ -26,7 +26,7 @@ from .events import SummaryAccumulator, at, entrance_event, iso, stay_event
 from .geometry import Line, Region
 from .tracker import Tracker
 from .types import Box, Detection, TrackState, anchor_of
-from .zones import LineCounter, StaticFilter, StayMachine, StillState
+from .zones import UNMOVED_STATIC_S, LineCounter, StaticFilter, StayMachine, StillState
 
 FOOTFALL_WINDOW_S = 3600.0
 ABSENCE_S = 1.0
@@ -152,13 +152,15 @@ class EventPipeline:
 
     def _is_person_now(self, person: _Person) -> bool:
         still = person.still
-        if still is not None and (still.static or still.held):
+        if still is not None and (
+            still.static or (still.held and (still.suspect or person.last_t - person.first_t >= UNMOVED_STATIC_S))
+        ):
             return False
         return self._t - person.state.last_seen <= 1.0
 
-    def _is_visitor(self, person: _Person) -> bool:
+    def _is_visitor(self, person: _Person, at_end: bool = False) -> bool:
         still = person.still
-        if still is not None and (still.static or still.held):
+        if still is not None and (still.static or (still.held and not at_end)):
             return False
         return person.n_obs >= 3 and person.last_t - person.first_t >= 1.0
 
@@ -231,9 +233,11 @@ class EventPipeline:
                 ev = self._stay_event(kind, rid, pk, stay)
                 if ev is not None:
                     events.append(ev)
-        if still.held:
-            return  # a suspect that never moved: the static object again
-        if self._is_visitor(person):
+        if still.drop_at_end(person.last_t, person.first_t):
+            if not still.suspect:
+                self.static.hotspots.append((*still.first, person.state.box[3] - person.state.box[1]))
+            return
+        if self._is_visitor(person, at_end=True):
             self._persons_counted.add(person.state.track_id)
         out.extend(events)
 

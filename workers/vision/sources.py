@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +58,33 @@ def mask_url(url: str) -> str:
         return f"{m.group('scheme')}{masked}@"
 
     return _CRED_RE.sub(_sub, str(url))
+
+
+def probe_stream_host(url: str, timeout: float = 3.0) -> str | None:
+    """Why a stream's host cannot be reached ("connection refused", "timed out", ...), or None if it can.
+
+    OpenCV only says "cannot open"; this names the cause for the error message."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "malformed URL"
+    if not host:
+        return "no host in URL"
+    port = port or {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443, "rtmp": 1935}.get(parts.scheme, 554)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.gaierror:
+        return f"unknown host {host}"
+    except TimeoutError:
+        return f"connection to {host}:{port} timed out"
+    except ConnectionRefusedError:
+        return f"connection refused by {host}:{port}"
+    except OSError as exc:
+        return f"{host}:{port}: {exc.strerror or exc}"
 
 
 def is_stream_uri(uri: str) -> bool:
@@ -274,10 +302,12 @@ class VideoFileSource(FrameSource):
         self._iterated = True
         sampler = _Sampler(self.sample_fps)
         index = 0
+        ended = False
         try:
             while True:
                 ok, image = self._cap.read()
                 if not ok or image is None:
+                    ended = True
                     break
                 t = self.decoded / self.native_fps
                 self.decoded += 1
@@ -295,12 +325,11 @@ class VideoFileSource(FrameSource):
                 if self.max_frames and index >= self.max_frames:
                     return
         finally:
-            self._finish(index)
+            self._stats.status = "ended"
+            if ended:  # not when the consumer stopped early
+                self._check_end()
 
-    def _finish(self, delivered: int) -> None:
-        self._stats.status = "ended"
-        if self.max_frames and delivered >= self.max_frames:
-            return
+    def _check_end(self) -> None:
         if self.decoded == 0:
             self._stats.status = "failed"
             self._stats.last_error = "no frame could be decoded"
@@ -475,7 +504,9 @@ class RtspSource(FrameSource):
         cap = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
             cap.release()
-            raise SourceError(f"cannot open stream {self.safe_url} (unreachable, refused or timed out)")
+            reason = probe_stream_host(self.url, timeout=min(3.0, self.open_timeout_s))
+            reason = reason or "server reachable but the stream did not open (wrong path, credentials or codec?)"
+            raise SourceError(f"cannot open stream {self.safe_url}: {reason}")
         return cap
 
     def _spawn_reader(self) -> None:

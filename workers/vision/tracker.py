@@ -16,7 +16,8 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
   Stage 2: low-confidence detections (low_thresh ≤ conf < high_thresh) against the tracks still
   unmatched that were seen recently, with a stricter cost threshold (occluded people in a queue).
   New tracks: unmatched detections with conf ≥ new_track_thresh that do not duplicate a matched box.
-- Confirmation after `min_hits` matches (2, or 3 when detections come faster than ~7/s).
+- Confirmation after `min_hits` matches (3, or 4 when detections come faster than ~7/s); the
+  observations made before confirmation are handed to the event stage (TrackState.pre_confirm).
   A tentative track dies when it misses ~2.5 detection intervals.
 - Lost confirmed tracks are kept `max_lost_seconds` (default 10 s) for re-association; their
   velocity decays while lost so predictions do not fly away. A lost track whose last box touched
@@ -48,11 +49,13 @@ class Tracker:
         min_hits: int | None = None,
         frame_size: tuple[int, int] | None = None,
         match_cost: float = 1.35,
-        low_match_cost: float = 1.0,
-        q_pos: float = 0.2,
-        q_vel: float = 1.0,
+        low_match_cost: float = 1.15,
+        q_pos: float = 0.05,
+        q_vel: float = 0.6,
         meas_std: float = 0.05,
         lost_velocity_tau: float = 2.0,
+        low_penalty: float = 0.15,
+        recover: bool = True,
     ):
         self.high_thresh = high_thresh
         self.low_thresh = low_thresh
@@ -67,6 +70,8 @@ class Tracker:
         self.q_vel = q_vel
         self.meas_std = meas_std
         self.lost_velocity_tau = lost_velocity_tau
+        self.low_penalty = low_penalty
+        self.recover = recover
 
         self._mean = np.zeros((0, 8))
         self._cov = np.zeros((0, 8, 8))
@@ -104,16 +109,25 @@ class Tracker:
         matched_det = np.full(len(dets), False)
 
         if n and len(dets):
-            high = np.where(dets[:, 4] >= self.high_thresh)[0]
-            low = np.where(dets[:, 4] < self.high_thresh)[0]
+            is_high = dets[:, 4] >= self.high_thresh
             all_tracks = np.arange(n)
-            pairs1 = self._associate(all_tracks, high, dets, t, self.match_cost)
+            all_dets = np.arange(len(dets))
+            # Stage 1: high-confidence boxes. The assignment sees the low boxes too (at a penalty),
+            # so a high box is not handed to the wrong one of two crossing people just because the
+            # right person's box happens to be low-confidence; only the high matches are kept.
+            pairs1 = [
+                (i, j) for i, j in self._associate(all_tracks, all_dets, dets, t, self.match_cost, is_high)
+                if is_high[j]
+            ]
             used_tracks = {i for i, _ in pairs1}
-            # Low-confidence boxes only rescue tracks seen recently (ByteTrack's second stage).
-            recent = np.array(
-                [i for i in range(n) if i not in used_tracks and t - self._states[i].last_seen <= 1.0], dtype=int
+            # Stage 2 (ByteTrack): low-confidence boxes for the tracks left, stricter threshold.
+            # Every unmatched track competes (not only the recently seen ones, unlike ByteTrack):
+            # otherwise a lost person's low box goes to a wrong but recent neighbour.
+            rest = np.array(
+                [i for i in range(n) if i not in used_tracks and t - self._states[i].last_seen <= 3.0], dtype=int
             )
-            pairs2 = self._associate(recent, low, dets, t, self.low_match_cost)
+            low = np.flatnonzero(~is_high)
+            pairs2 = self._associate(rest, low, dets, t, self.low_match_cost, is_high)
             pairs = pairs1 + pairs2
             if pairs:
                 self._update_matched(pairs, dets, t)
@@ -129,7 +143,7 @@ class Tracker:
     def _min_hits(self) -> int:
         if self.fixed_min_hits is not None:
             return self.fixed_min_hits
-        return 3 if (self._dt_est is not None and self._dt_est < 0.15) else 2
+        return 4 if (self._dt_est is not None and self._dt_est < 0.15) else 3
 
     def _predict(self, dt: float, t: float) -> None:
         m, P = self._mean, self._cov
@@ -155,7 +169,8 @@ class Tracker:
         for s, b in zip(self._states, boxes):
             s.box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
-    def _associate(self, tracks: np.ndarray, det_idx: np.ndarray, dets: np.ndarray, t: float, max_cost: float):
+    def _associate(self, tracks: np.ndarray, det_idx: np.ndarray, dets: np.ndarray, t: float, max_cost: float,
+                   is_high: np.ndarray):
         if len(tracks) == 0 or len(det_idx) == 0:
             return []
         m = self._mean[tracks]
@@ -183,9 +198,11 @@ class Tracker:
         dist_n = np.hypot(dcx, dcy) / th[:, None]
         gap = np.array([t - self._states[i].last_seen for i in tracks])
         max_dist = np.minimum(0.45 + 0.9 * gap, 3.0)
-        gate = (maha < 13.8) & (dist_n < max_dist[:, None])
-        feasible = size_ok & ((iou > 0.3) | gate)
-        cost = (1.0 - iou) + 0.35 * np.minimum(maha, 13.8) / 13.8 + 0.2 * np.abs(np.log(hr))
+        # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
+        # needs overlap or a centre distance plausible for the time since the track was seen.
+        feasible = size_ok & (maha < 13.8) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
+        cost = (1.0 - iou) + 0.5 * np.minimum(maha, 13.8) / 13.8 + 0.2 * np.abs(np.log(hr))
+        cost = cost + np.where(is_high[det_idx], 0.0, self.low_penalty)[None, :]
         cost = np.where(feasible, cost, _INF)
         rows, cols = linear_sum_assignment(cost)
         out = []
@@ -254,6 +271,8 @@ class Tracker:
                     continue
             new_rows.append(j)
             taken.append(tuple(box))
+        if new_rows and self.recover:
+            new_rows = self._recover(dets, new_rows, t)
         if not new_rows:
             return
         z = _xyxy_to_xywh(dets[new_rows, :4])
@@ -279,6 +298,70 @@ class Tracker:
                 s.track_id = self._next_id
                 self._next_id += 1
             self._states.append(s)
+
+    def _recover(self, dets: np.ndarray, rows: list[int], t: float) -> list[int]:
+        """Stage 3: give a box that would start a new track to a nearby lost track instead.
+
+        A person who reappears away from the frame edge is far more often someone we lost (occluded,
+        or their box went to a neighbour) than a newcomer, so the relaxed gate here (distance to the
+        track's last box within (0.5 + 0.3 x seconds lost) heights, at most 1.5; only tracks with 6+
+        detections, so a track made of false positives cannot hop around) re-attaches them and
+        keeps their identity and their open stays. Returns the rows still needing a new track.
+        """
+        lost = [i for i, s in enumerate(self._states) if s.confirmed and not s.matched and s.hits >= 6]
+        if not lost:
+            return rows
+        keep = [j for j in rows if not self._at_edge(dets[j, :4])]
+        if not keep:
+            return rows
+        L = self._last_box[lost]
+        D = dets[keep, :4]
+        lh = np.maximum(L[:, 3] - L[:, 1], 1.0)
+        dh = D[:, 3] - D[:, 1]
+        hr = dh[None, :] / lh[:, None]
+        lc = np.stack([(L[:, 0] + L[:, 2]) / 2, (L[:, 1] + L[:, 3]) / 2], 1)
+        dc = np.stack([(D[:, 0] + D[:, 2]) / 2, (D[:, 1] + D[:, 3]) / 2], 1)
+        dist = np.hypot(lc[:, None, 0] - dc[None, :, 0], lc[:, None, 1] - dc[None, :, 1]) / lh[:, None]
+        gap = np.array([t - self._states[i].last_seen for i in lost])
+        radius = np.minimum(0.5 + 0.3 * gap, 1.5)
+        ok = (dist < radius[:, None]) & (hr < 1.5) & (hr > 1 / 1.5)
+        if not ok.any():
+            return rows
+        cost = np.where(ok, dist, _INF)
+        r, c = linear_sum_assignment(cost)
+        used = set()
+        pairs = []
+        for a, b in zip(r, c):
+            if cost[a, b] < _INF:
+                pairs.append((lost[a], keep[b]))
+                used.add(keep[b])
+        if pairs:
+            # Restart the motion state at the box: the old velocity says nothing after the gap.
+            ti = np.array([p[0] for p in pairs])
+            z = _xyxy_to_xywh(dets[[p[1] for p in pairs], :4])
+            h = np.maximum(z[:, 3], 1.0)
+            self._mean[ti] = 0.0
+            self._mean[ti, :4] = z
+            cov = np.zeros((len(ti), 8, 8))
+            idx = np.arange(8)
+            sd = np.stack([2 * self.meas_std * h] * 4 + [1.0 * h, 1.0 * h, 0.1 * h, 0.1 * h], axis=1)
+            cov[:, idx, idx] = sd**2
+            self._cov[ti] = cov
+            self._last_box[ti] = dets[[p[1] for p in pairs], :4]
+            for i, j in pairs:
+                st = self._states[i]
+                st.matched = True
+                st.hits += 1
+                st.last_seen = t
+                st.conf = float(dets[j, 4])
+                st.box = st.det_box = tuple(float(v) for v in dets[j, :4])
+        return [j for j in rows if j not in used]
+
+    def _at_edge(self, box) -> bool:
+        if self.frame_size is None:
+            return False
+        W, H = self.frame_size
+        return bool(box[0] <= 0.02 * W or box[2] >= 0.98 * W or box[3] >= 0.995 * H or box[1] <= 0.005 * H)
 
     def _prune(self, t: float) -> None:
         if not self._states:

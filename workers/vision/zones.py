@@ -16,12 +16,18 @@ counted when the assigned side flips (−→+ = in, +→− = out) and the move 
 the old side and the new point crosses the segment itself (with 15% tolerance at its ends). Jitter
 inside the band changes nothing; one flip gives one count.
 
-Static objects (`StaticFilter`): a track whose anchor stays within `radius` px (max(6 px, 10% of the
-box height)) of a reference point for `static_seconds` (camera config, default 300 s) is static — a
-mannequin or a poster: its open stays are discarded and it produces no further events, is not a
-person in live state and not a unique track. The spot is remembered; a later track that appears on
-such a spot with a similar height is *suspect*: its events are held back until it moves away from
-its first position (then released) and dropped if it ends without moving.
+Static objects (`StaticFilter`, `StillState`): a mannequin or a poster is a track that does not move.
+1. Never moved: until a track's anchor has moved more than 2 x radius (radius = max(6 px, 10% of the
+   box height)) from where the track was first seen, its events are held back. Once it moves they are
+   released. If it ends without ever moving after `UNMOVED_STATIC_S` (30 s) or more, it was a static
+   object: its events are dropped and its spot is remembered. A short unmoved track (a person seen
+   briefly) keeps its events.
+2. Still for long: a track whose anchor stays within `radius` of a reference point for
+   `static_seconds` (camera config, default 300 s) becomes static — e.g. an identity that jumped onto
+   a mannequin: its open stays are discarded and it produces no further events.
+3. Remembered spots: a track that appears on a remembered static spot with a similar height and ends
+   without moving is dropped whatever its length.
+Static and held tracks are not people in live state and not unique tracks.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ import math
 
 from .geometry import Line
 from .types import Point
+
+UNMOVED_STATIC_S = 30.0
 
 
 class StayMachine:
@@ -150,4 +158,8 @@ class StillState:
 
     @property
     def held(self) -> bool:
-        return self.suspect and not self.moved
+        return not self.moved
+
+    def drop_at_end(self, t_end: float, t_first: float) -> bool:
+        """An unmoved track that ends: a static object if it lasted or sat on a static spot."""
+        return not self.moved and (self.suspect or t_end - t_first >= UNMOVED_STATIC_S)

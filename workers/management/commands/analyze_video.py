@@ -6,6 +6,7 @@ events.jsonl and summary.json into DIR. Needs no database. Logic lives in worker
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,14 +16,17 @@ from django.core.management.base import BaseCommand, CommandError
 from workers.vision.sources import is_stream_uri, mask_url
 
 
-def _quiet_opencv() -> None:
-    # OpenCV/FFmpeg warnings would turn a one-line error into a wall of text
+def _quiet_opencv(verbosity: int) -> None:
+    """OpenCV/FFmpeg warnings would turn a one-line error into a wall of text."""
+    if verbosity > 1:
+        return
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET; read when FFmpeg is first used
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     import cv2
 
-    try:
-        cv2.setLogLevel(1)  # fatal only
-    except AttributeError:  # pragma: no cover - older builds
-        pass
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    # the sources log reconnects and truncation as warnings; the command reports them itself
+    logging.getLogger("workers.vision").setLevel(logging.ERROR)
 
 
 def parse_start(value: str | None) -> datetime | None:
@@ -77,7 +81,7 @@ class Command(BaseCommand):
         from workers.vision.detectors import DetectorError, create_detector
         from workers.vision.sources import SourceError
 
-        _quiet_opencv()
+        _quiet_opencv(opts["verbosity"])
         source = opts["source"]
         shown = mask_url(source)
         if not is_stream_uri(source) and not Path(source).is_file():

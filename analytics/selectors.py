@@ -1,0 +1,379 @@
+"""Analytics reads, always on stores the caller may see. Views and pages call these; none of them write.
+
+- `analytics_stores_resolve(user, store_id)`: the stores a request is about (see its docstring).
+- `realtime_read(store, now)`: people in store now, per zone, queue lengths, cameras online, today's
+  footfall by hour against the same weekday last week.
+- `comprehensive_read(stores, days, include_zones, today)`: totals, daily series and zones over N days.
+- `spikes_read(stores, start_date, end_date)`: spikes and data faults (computed, not stored) + coverage.
+- `insights_list(stores, limit)`: stored insights, newest first.
+- `analytics_health()`: database, aggregation lag, pending stale hours, insight backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from analytics.aggregation import hour_buckets, local_day_bounds
+from analytics.models import DailyMetric, EntranceEvent, HourlyMetric, Insight, StaleHour
+from analytics.services import LAST_AGGREGATION_KEY
+from analytics.spikes import spikes_detect
+from cameras.models import Store
+from cameras.selectors import store_list_for_user
+
+# A camera counts as online when it reported within this many heartbeat intervals.
+ONLINE_HEARTBEATS = 3
+
+
+class StoreNotFound(LookupError):
+    """The requested store does not exist or is not the caller's (same answer for both)."""
+
+
+def analytics_stores_resolve(user, store_id: str | None) -> list[Store]:
+    """Stores a request is about.
+
+    With `store_id`: that store if the user may see it (else StoreNotFound). Without: the deployment's
+    default store (settings.STORE_ID) when the user can see it, otherwise every store the user can see
+    (the guides' calls carry no store parameter).
+    """
+    visible = store_list_for_user(user)
+    if store_id:
+        store = visible.filter(store_id=store_id).first()
+        if store is None:
+            raise StoreNotFound(store_id)
+        return [store]
+    default = visible.filter(store_id=settings.STORE_ID).first()
+    return [default] if default is not None else list(visible)
+
+
+def store_today(store: Store, now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(store.tzinfo).date()
+
+
+def _pct(value: float | None, reference: float | None) -> float | None:
+    if value is None or not reference:
+        return None
+    return round((value - reference) / reference * 100.0, 1)
+
+
+# --- realtime -----------------------------------------------------------------------------------
+
+
+def _live_states(store: Store) -> dict:
+    try:
+        from analytics.ingest.live import live_state_read
+    except ImportError:  # ingestion not installed in this build
+        return {}
+    try:
+        return live_state_read(store.store_id)
+    except Exception:  # the cache being down must not break the dashboard
+        return {}
+
+
+def realtime_read(store: Store, now: dt.datetime | None = None) -> dict:
+    """Now: people in the store (today's in − out, else people in view), per zone, queue lengths, cameras."""
+    now = now or timezone.now()
+    today = store_today(store, now)
+    day_start, _ = local_day_bounds(today, store.tzinfo)
+    last_week_start = local_day_bounds(today - dt.timedelta(days=7), store.tzinfo)[0]
+    elapsed = now - day_start
+
+    counts = EntranceEvent.objects.filter(store=store, ts__gte=day_start, ts__lt=now).aggregate(
+        n_in=Count("id", filter=Q(direction="in")), n_out=Count("id", filter=Q(direction="out"))
+    )
+    in_times = list(
+        EntranceEvent.objects.filter(store=store, ts__gte=day_start, ts__lt=now, direction="in").values_list(
+            "ts", flat=True
+        )
+    )
+    buckets = hour_buckets(store.tzinfo, day_start, now)
+    today_by_hour: dict[int, int] = defaultdict(int)
+    for ts in in_times:
+        for bucket in buckets:
+            if bucket.start <= ts < bucket.end:
+                today_by_hour[bucket.local_hour] += 1
+                break
+    last_week_rows = HourlyMetric.objects.filter(
+        store=store, scope="store", scope_id="", local_date=today - dt.timedelta(days=7)
+    ).values_list("local_hour", "hour_start", "footfall_in")
+    last_week_by_hour: dict[int, int] = defaultdict(int)
+    last_week_so_far = 0
+    for hour, start, value in last_week_rows:
+        last_week_by_hour[hour] += value
+        if start < last_week_start + elapsed:
+            last_week_so_far += value
+
+    states = _live_states(store)
+    zones: dict[str, dict] = {}
+    queues: dict[str, dict] = {}
+    people_in_view = 0
+    for entry in states.values():
+        state = entry.get("state") or {}
+        value = state.get("people_now", state.get("people"))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            people_in_view += max(0, int(value))
+        for zone_id, n in (state.get("zones") or {}).items():
+            if isinstance(n, (int, float)):
+                zones.setdefault(zone_id, {"people": 0})["people"] += int(n)
+        for queue_id, n in (state.get("queues") or {}).items():
+            if isinstance(n, (int, float)):
+                queues.setdefault(queue_id, {"length": 0})["length"] += int(n)
+
+    online_after = now - dt.timedelta(seconds=settings.HEARTBEAT_INTERVAL_SECONDS * ONLINE_HEARTBEATS)
+    cameras = []
+    for camera in store.cameras.filter(enabled=True).order_by("camera_id"):
+        online = camera.camera_id in states or (
+            camera.last_heartbeat is not None and camera.last_heartbeat >= online_after
+        )
+        cameras.append(
+            {
+                "camera_id": camera.camera_id,
+                "status": "online" if online else "offline",
+                "last_heartbeat": camera.last_heartbeat,
+            }
+        )
+    has_door = counts["n_in"] or counts["n_out"]
+    footfall_today = counts["n_in"]
+    return {
+        "store_id": store.store_id,
+        "timestamp": now,
+        "local_date": today,
+        "people_in_store": max(0, counts["n_in"] - counts["n_out"]) if has_door else people_in_view,
+        "people_in_view": people_in_view,
+        "zones": zones,
+        "queues": queues,
+        "queue_length": sum(q["length"] for q in queues.values()),
+        "cameras_online": sum(1 for c in cameras if c["status"] == "online"),
+        "cameras_total": len(cameras),
+        "cameras": cameras,
+        "footfall": {"in": counts["n_in"], "out": counts["n_out"]},
+        "footfall_today": footfall_today,
+        "footfall_same_weekday_last_week": last_week_so_far,
+        "change_pct": _pct(footfall_today, last_week_so_far),
+        "hourly": [
+            {
+                "hour": hour,
+                "footfall": today_by_hour.get(hour, 0) if hour <= buckets[-1].local_hour else None,
+                "last_week": last_week_by_hour.get(hour, 0),
+            }
+            for hour in range(24)
+        ]
+        if buckets
+        else [],
+    }
+
+
+def realtime_read_many(stores: list[Store], now: dt.datetime | None = None) -> dict:
+    """One store: its realtime dict. Several: summed headline numbers plus each store under `stores`."""
+    now = now or timezone.now()
+    per_store = [realtime_read(store, now) for store in stores]
+    if len(per_store) == 1:
+        return {**per_store[0], "stores": per_store}
+    zones: dict[str, dict] = {}
+    queues: dict[str, dict] = {}
+    for item in per_store:
+        for zone_id, value in item["zones"].items():
+            zones.setdefault(zone_id, {"people": 0})["people"] += value["people"]
+        for queue_id, value in item["queues"].items():
+            queues.setdefault(queue_id, {"length": 0})["length"] += value["length"]
+    total = {
+        key: sum(item[key] for item in per_store)
+        for key in (
+            "people_in_store",
+            "people_in_view",
+            "queue_length",
+            "cameras_online",
+            "cameras_total",
+            "footfall_today",
+            "footfall_same_weekday_last_week",
+        )
+    }
+    return {
+        "store_id": None,
+        "timestamp": now,
+        **total,
+        "zones": zones,
+        "queues": queues,
+        "footfall": {
+            "in": sum(i["footfall"]["in"] for i in per_store),
+            "out": sum(i["footfall"]["out"] for i in per_store),
+        },
+        "change_pct": _pct(total["footfall_today"], total["footfall_same_weekday_last_week"]),
+        "cameras": [c for item in per_store for c in item["cameras"]],
+        "stores": per_store,
+    }
+
+
+# --- comprehensive ------------------------------------------------------------------------------
+
+
+def comprehensive_read(stores: list[Store], days: int, include_zones: bool, today: dt.date | None = None) -> dict:
+    """Totals, a daily series and (optionally) zones over the last `days` store-local days.
+
+    unique_visitors totals add up each day's distinct visitors (a person coming on two days counts
+    twice); avg_queue_wait is weighted by people served.
+    """
+    today = today or (store_today(stores[0]) if stores else timezone.now().date())
+    start = today - dt.timedelta(days=days - 1)
+    rows = DailyMetric.objects.filter(store__in=stores, date__gte=start, date__lte=today)
+    daily: dict[dt.date, dict] = {}
+    totals = {
+        "footfall": 0,
+        "footfall_out": 0,
+        "unique_visitors": 0,
+        "zone_entries": 0,
+        "shelf_interactions": 0,
+        "queue_served": 0,
+        "avg_queue_wait": None,
+        "peak_occupancy": 0,
+    }
+    wait_sum = 0.0
+    for row in (
+        rows.filter(scope="store", scope_id="")
+        .order_by("date")
+        .values(
+            "date",
+            "footfall_in",
+            "footfall_out",
+            "unique_visitors",
+            "entries",
+            "interactions",
+            "served",
+            "wait_avg",
+            "peak_occupancy",
+            "footfall_dod_pct",
+            "footfall_wow_pct",
+            "footfall_vs_weekday_avg_pct",
+        )
+    ):
+        day = daily.setdefault(
+            row["date"],
+            {
+                "date": row["date"],
+                "footfall": 0,
+                "footfall_out": 0,
+                "unique_visitors": 0,
+                "zone_entries": 0,
+                "shelf_interactions": 0,
+                "queue_served": 0,
+                "avg_queue_wait": None,
+                "_wait": 0.0,
+                "dod_pct": None,
+                "wow_pct": None,
+                "vs_weekday_avg_pct": None,
+                "peak_occupancy": 0,
+            },
+        )
+        day["footfall"] += row["footfall_in"]
+        day["footfall_out"] += row["footfall_out"]
+        day["unique_visitors"] += row["unique_visitors"]
+        day["zone_entries"] += row["entries"]
+        day["shelf_interactions"] += row["interactions"]
+        day["queue_served"] += row["served"]
+        day["peak_occupancy"] = max(day["peak_occupancy"], row["peak_occupancy"])
+        if row["wait_avg"] is not None:
+            day["_wait"] += row["wait_avg"] * row["served"]
+        if len(stores) == 1:
+            day.update(
+                dod_pct=row["footfall_dod_pct"],
+                wow_pct=row["footfall_wow_pct"],
+                vs_weekday_avg_pct=row["footfall_vs_weekday_avg_pct"],
+            )
+    series = []
+    for day in sorted(daily.values(), key=lambda d: d["date"]):
+        wait = day.pop("_wait")
+        day["avg_queue_wait"] = round(wait / day["queue_served"], 1) if day["queue_served"] else None
+        wait_sum += wait
+        for key in (
+            "footfall",
+            "footfall_out",
+            "unique_visitors",
+            "zone_entries",
+            "shelf_interactions",
+            "queue_served",
+        ):
+            totals[key] += day[key]
+        totals["peak_occupancy"] = max(totals["peak_occupancy"], day["peak_occupancy"])
+        series.append(day)
+    totals["avg_queue_wait"] = round(wait_sum / totals["queue_served"], 1) if totals["queue_served"] else None
+    result = {
+        "period": {"start": start, "end": today, "days": days},
+        "stores": [{"store_id": s.store_id, "name": s.name, "timezone": s.timezone} for s in stores],
+        "totals": totals,
+        "daily": series,
+    }
+    if include_zones:
+        result["zones"] = _scope_totals(rows, "zone", "entries", "dwell_avg", "entries", "avg_dwell")
+        result["shelves"] = _scope_totals(rows, "shelf", "interactions", "dwell_avg", "interactions", "avg_dwell")
+        result["queues"] = _scope_totals(rows, "queue", "served", "wait_avg", "served", "avg_wait")
+    return result
+
+
+def _scope_totals(rows, scope: str, count_field: str, avg_field: str, count_name: str, avg_name: str) -> dict:
+    out: dict[str, dict] = {}
+    for row in rows.filter(scope=scope).values("scope_id", count_field, "unique_visitors", avg_field):
+        item = out.setdefault(row["scope_id"], {count_name: 0, "unique_visitors": 0, avg_name: None, "_w": 0.0})
+        item[count_name] += row[count_field]
+        item["unique_visitors"] += row["unique_visitors"]
+        if row[avg_field] is not None:
+            item["_w"] += row[avg_field] * row[count_field]
+    for item in out.values():
+        weighted = item.pop("_w")
+        item[avg_name] = round(weighted / item[count_name], 1) if item[count_name] else None
+    return dict(sorted(out.items()))
+
+
+# --- spikes, insights, health -------------------------------------------------------------------
+
+
+def spikes_read(stores: list[Store], start_date: dt.date, end_date: dt.date) -> dict:
+    """Spikes and data faults over store-local dates [start_date, end_date]; coverage over all stores."""
+    spikes: list[dict] = []
+    camera_hours = faulty = 0
+    any_rows = False
+    for store in stores:
+        start, _ = local_day_bounds(start_date, store.tzinfo)
+        _, end = local_day_bounds(end_date, store.tzinfo)
+        report = spikes_detect(store, start, min(end, timezone.now() + dt.timedelta(hours=1)))
+        spikes.extend(report.spikes)
+        camera_hours += report.camera_hours
+        faulty += report.faulty_camera_hours
+        any_rows = any_rows or report.coverage > 0
+    coverage = round(1 - faulty / camera_hours, 4) if camera_hours else (1.0 if any_rows else 0.0)
+    spikes.sort(key=lambda s: (s["start"], s["store_id"], s["metric"]))
+    return {
+        "period": {"start": start_date, "end": end_date},
+        "stores": [s.store_id for s in stores],
+        "spikes": spikes,
+        "coverage": coverage,
+    }
+
+
+def insights_list(stores: list[Store], limit: int = 20) -> list[Insight]:
+    return list(Insight.objects.filter(store__in=stores).select_related("store").order_by("-created_at")[:limit])
+
+
+def analytics_health(now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    body = {
+        "status": "ok",
+        "database": "ok",
+        "server_ts": now,
+        "last_aggregation_at": None,
+        "stale_hours_pending": None,
+        "insights_backend": "openai" if settings.OPENAI_API_KEY else "rules",
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        body["last_aggregation_at"] = cache.get(LAST_AGGREGATION_KEY)
+        body["stale_hours_pending"] = StaleHour.objects.count()
+    except Exception as error:
+        body.update(status="error", database=f"error: {type(error).__name__}")
+    return body

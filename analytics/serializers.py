@@ -1,0 +1,253 @@
+"""Request validation and response shapes (also what the OpenAPI schema documents) for analytics."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from analytics.models import Insight, Promotion
+
+STORE_ID_HELP = "Store slug, e.g. store_demo_001. Default: STORE_ID when visible to you, else all your stores."
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class StoreQuerySerializer(serializers.Serializer):
+    store_id = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=STORE_ID_HELP)
+
+
+class ComprehensiveRequestSerializer(StoreQuerySerializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+    include_zones = serializers.BooleanField(default=False)
+
+
+class SpikesQuerySerializer(StoreQuerySerializer):
+    date = serializers.DateField(required=False, help_text="One store-local day, YYYY-MM-DD")
+    days = serializers.IntegerField(min_value=1, max_value=90, default=7, help_text="Last N days (ignored with date)")
+
+
+class PromoQuerySerializer(StoreQuerySerializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    control_store_ids = serializers.CharField(
+        required=False, allow_blank=True, help_text="Comma-separated slugs of control stores without the promotion"
+    )
+    weeks = serializers.IntegerField(min_value=1, max_value=12, default=4, help_text="Baseline weeks before the start")
+
+    def validate(self, attrs):
+        if attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError({"end_date": ["must be on or after start_date"]})
+        if (attrs["end_date"] - attrs["start_date"]).days > 92:
+            raise serializers.ValidationError({"end_date": ["a promotion period is at most 93 days"]})
+        return attrs
+
+
+class PromotionSerializer(serializers.ModelSerializer):
+    """POST /api/events body (the guide's fields) and the promotion returned."""
+
+    store_id = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=STORE_ID_HELP)
+    control_store_ids = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        help_text="Slugs of comparable stores without the promotion",
+    )
+
+    class Meta:
+        model = Promotion
+        fields = [
+            "id",
+            "store_id",
+            "name",
+            "event_type",
+            "start_date",
+            "end_date",
+            "description",
+            "control_store_ids",
+            "analysis",
+            "analyzed_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "analysis", "analyzed_at", "created_at"]
+
+    def validate(self, attrs):
+        if attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError({"end_date": ["must be on or after start_date"]})
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["store_id"] = instance.store.store_id
+        data["control_store_ids"] = [s.store_id for s in instance.control_stores.all()]
+        return data
+
+
+class InsightRequestSerializer(StoreQuerySerializer):
+    days = serializers.IntegerField(min_value=1, max_value=31, default=7)
+    end_date = serializers.DateField(required=False, help_text="Last store-local day; default yesterday")
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class CameraNowSerializer(serializers.Serializer):
+    camera_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["online", "offline"])
+    last_heartbeat = serializers.DateTimeField(allow_null=True)
+
+
+class HourCompareSerializer(serializers.Serializer):
+    hour = serializers.IntegerField()
+    footfall = serializers.IntegerField(allow_null=True)
+    last_week = serializers.IntegerField()
+
+
+class RealtimeSerializer(serializers.Serializer):
+    store_id = serializers.CharField(allow_null=True)
+    timestamp = serializers.DateTimeField()
+    people_in_store = serializers.IntegerField(help_text="Today's in − out at the doors, else people in view")
+    people_in_view = serializers.IntegerField()
+    zones = serializers.DictField(child=serializers.DictField(), help_text="{zone_id: {people}}")
+    queues = serializers.DictField(child=serializers.DictField(), help_text="{queue_id: {length}}")
+    queue_length = serializers.IntegerField()
+    cameras_online = serializers.IntegerField()
+    cameras_total = serializers.IntegerField()
+    cameras = CameraNowSerializer(many=True)
+    footfall = serializers.DictField(child=serializers.IntegerField(), help_text="{in, out} today")
+    footfall_today = serializers.IntegerField()
+    footfall_same_weekday_last_week = serializers.IntegerField(help_text="Up to the same local time")
+    change_pct = serializers.FloatField(allow_null=True)
+    hourly = HourCompareSerializer(many=True, required=False)
+    stores = serializers.ListField(child=serializers.DictField(), help_text="Per store, same fields")
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class TotalsSerializer(serializers.Serializer):
+    footfall = serializers.IntegerField()
+    footfall_out = serializers.IntegerField()
+    unique_visitors = serializers.IntegerField(help_text="Sum of daily distinct visitors")
+    zone_entries = serializers.IntegerField()
+    shelf_interactions = serializers.IntegerField()
+    queue_served = serializers.IntegerField()
+    avg_queue_wait = serializers.FloatField(allow_null=True, help_text="Seconds, weighted by people served")
+    peak_occupancy = serializers.IntegerField()
+
+
+class DailySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    footfall = serializers.IntegerField()
+    footfall_out = serializers.IntegerField()
+    unique_visitors = serializers.IntegerField()
+    zone_entries = serializers.IntegerField()
+    shelf_interactions = serializers.IntegerField()
+    queue_served = serializers.IntegerField()
+    avg_queue_wait = serializers.FloatField(allow_null=True)
+    peak_occupancy = serializers.IntegerField()
+    dod_pct = serializers.FloatField(allow_null=True, help_text="Footfall, day over day (single store)")
+    wow_pct = serializers.FloatField(allow_null=True, help_text="Footfall, week over week (single store)")
+    vs_weekday_avg_pct = serializers.FloatField(allow_null=True, help_text="Against the same weekday, last 4 weeks")
+
+
+class ZoneTotalsSerializer(serializers.Serializer):
+    entries = serializers.IntegerField()
+    unique_visitors = serializers.IntegerField()
+    avg_dwell = serializers.FloatField(allow_null=True)
+
+
+class StoreRefSerializer(serializers.Serializer):
+    store_id = serializers.CharField()
+    name = serializers.CharField()
+    timezone = serializers.CharField()
+
+
+class ComprehensiveSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    stores = StoreRefSerializer(many=True)
+    totals = TotalsSerializer()
+    daily = DailySerializer(many=True)
+    zones = serializers.DictField(child=ZoneTotalsSerializer(), required=False, help_text="Only with include_zones")
+    shelves = serializers.DictField(child=serializers.DictField(), required=False)
+    queues = serializers.DictField(child=serializers.DictField(), required=False)
+
+
+class SpikeSerializer(serializers.Serializer):
+    store_id = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    metric = serializers.CharField(
+        help_text="footfall, zone_entries, shelf_interactions, queue_served or camera_<fault>"
+    )
+    scope_id = serializers.CharField(allow_blank=True)
+    observed = serializers.FloatField()
+    expected = serializers.FloatField()
+    score = serializers.FloatField(help_text="Signed deviation in robust spreads (MAD)")
+    direction = serializers.ChoiceField(choices=["up", "down"])
+    kind = serializers.ChoiceField(choices=["traffic", "data_fault"])
+    hours = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    cameras = serializers.ListField(child=serializers.CharField())
+
+
+class SpikesSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    stores = serializers.ListField(child=serializers.CharField())
+    spikes = SpikeSerializer(many=True)
+    coverage = serializers.FloatField(min_value=0, max_value=1, help_text="Share of camera-hours without a data fault")
+
+
+class UpliftSerializer(serializers.Serializer):
+    during = serializers.FloatField(allow_null=True, help_text="Daily average during the promotion")
+    baseline = serializers.FloatField(allow_null=True, help_text="Daily average on the baseline days")
+    uplift_pct = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    days = serializers.IntegerField()
+    baseline_days = serializers.IntegerField()
+
+
+class AnalysisSerializer(serializers.Serializer):
+    event_id = serializers.IntegerField(allow_null=True)
+    store_id = serializers.CharField()
+    period = PeriodSerializer()
+    baseline = serializers.DictField()
+    metrics = serializers.DictField(
+        child=UpliftSerializer(), help_text="footfall, zone_visits, shelf_interactions, queue_wait"
+    )
+    verdict = serializers.CharField()
+
+
+class InsightSerializer(serializers.ModelSerializer):
+    store_id = serializers.CharField(source="store.store_id", read_only=True)
+
+    class Meta:
+        model = Insight
+        fields = [
+            "id",
+            "store_id",
+            "period_start",
+            "period_end",
+            "title",
+            "summary",
+            "recommendations",
+            "cited_numbers",
+            "source",
+            "model_name",
+            "trigger",
+            "created_at",
+        ]
+
+
+class InsightListSerializer(serializers.Serializer):
+    insights = InsightSerializer(many=True)
+
+
+class AnalyticsHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "error"])
+    database = serializers.CharField()
+    server_ts = serializers.DateTimeField()
+    last_aggregation_at = serializers.DateTimeField(allow_null=True)
+    stale_hours_pending = serializers.IntegerField(allow_null=True)
+    insights_backend = serializers.ChoiceField(choices=["openai", "rules"])

@@ -1,0 +1,279 @@
+"""Seasonal, robust spike detection on hourly metrics, with data faults told apart from traffic.
+
+For every store-local hour of the period and every metric, the expectation is the median of the same
+local hour on the same weekday over the previous `weeks` weeks; the spread is the MAD (×1.4826), floored
+at the Poisson noise √expected so that quiet hours do not alarm on a handful of people. A deviation of
+`threshold` spreads or more (and at least `min_delta` people) is a spike, `up` or `down`, with `score`
+= signed deviation in spreads.
+
+Before calling a deviation traffic, the cameras behind the metric are checked for that hour:
+- no_heartbeat: the camera did not report during the hour (`camera_online` False);
+- camera_offline: the camera counted nothing where its own history expects activity;
+- flat_lined: the camera repeated exactly the same non-zero counts for `flat_hours` hours or more;
+- in_out_mismatch: the in/out balance of an entrance camera is far (×`ratio_factor`) from its usual one.
+Faulty camera-hours are reported as `kind = "data_fault"` and a metric deviation in such an hour is
+reported as a data fault too, never as traffic. `coverage` = share of camera-hours of the period
+without a fault (1.0 = every camera worked all the time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from analytics.models import HourlyMetric, SpikeAlert
+from cameras.models import Store
+
+# Public metric name → HourlyMetric field.
+SPIKE_METRICS = {
+    "footfall": "footfall_in",
+    "zone_entries": "entries",
+    "shelf_interactions": "interactions",
+    "queue_served": "served",
+}
+_ACTIVITY = ("footfall_in", "footfall_out", "entries", "interactions", "served")
+
+
+@dataclass
+class SpikeSettings:
+    weeks: int = 6
+    min_history: int = 3
+    threshold: float = 3.5
+    min_delta: float = 5.0
+    min_expected_activity: float = 5.0
+    flat_hours: int = 3
+    ratio_factor: float = 3.0
+    min_in_out: int = 20
+
+
+@dataclass
+class SpikeReport:
+    spikes: list[dict] = field(default_factory=list)
+    coverage: float = 1.0
+    camera_hours: int = 0
+    faulty_camera_hours: int = 0
+
+
+def _robust(history: list[float]) -> tuple[float, float]:
+    median = statistics.median(history)
+    mad = statistics.median([abs(x - median) for x in history])
+    return median, max(1.4826 * mad, math.sqrt(max(median, 0.0)), 1.0)
+
+
+def _activity(row: dict) -> int:
+    return sum(row[name] for name in _ACTIVITY)
+
+
+def _slot(row: dict) -> tuple[int, int]:
+    return row["local_date"].weekday(), row["local_hour"]
+
+
+def spikes_detect(
+    store: Store, start: dt.datetime, end: dt.datetime, config: SpikeSettings | None = None
+) -> SpikeReport:
+    """Spikes and data faults of one store over the UTC range [start, end) (whole store-local hours)."""
+    config = config or SpikeSettings()
+    fields = ("scope", "scope_id", "hour_start", "local_date", "local_hour", "camera_online", *_ACTIVITY)
+    rows = list(
+        HourlyMetric.objects.filter(
+            store=store,
+            scope__in=("store", "camera"),
+            hour_start__gte=start - dt.timedelta(weeks=config.weeks, hours=1),
+            hour_start__lt=end,
+        )
+        .order_by("hour_start")
+        .values(*fields)
+    )
+    history: dict[tuple, list[dict]] = defaultdict(list)  # (scope, scope_id, weekday, hour) → rows, oldest first
+    period: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["hour_start"] >= start:
+            period[(row["scope"], row["scope_id"])].append(row)
+        else:
+            history[(row["scope"], row["scope_id"], *_slot(row))].append(row)
+
+    def past(scope: str, scope_id: str, row: dict) -> list[dict]:
+        return history[(scope, scope_id, *_slot(row))][-config.weeks :]
+
+    # Which cameras feed which metric: the ones whose own history has that count.
+    feeds: dict[str, set[str]] = defaultdict(set)
+    for (scope, scope_id, *_), items in history.items():
+        if scope == "camera":
+            for metric, name in SPIKE_METRICS.items():
+                if any(r[name] for r in items):
+                    feeds[metric].add(scope_id)
+
+    faults: dict[dt.datetime, dict[str, list[str]]] = defaultdict(dict)  # hour → camera → reasons
+    fault_rows: list[tuple[str, dict, str, float, float]] = []
+    camera_hours = 0
+    for (scope, camera), items in period.items():
+        if scope != "camera":
+            continue
+        streak = 0
+        previous = None
+        for position, row in enumerate(items):
+            camera_hours += 1
+            reasons = []
+            activity = _activity(row)
+            past_rows = past("camera", camera, row)
+            expected = (
+                statistics.median([_activity(r) for r in past_rows]) if len(past_rows) >= config.min_history else None
+            )
+            signature = tuple(row[name] for name in _ACTIVITY)
+            streak = streak + 1 if previous is not None and signature == previous and activity > 0 else 1
+            previous = signature
+            if row["camera_online"] is False:
+                reasons.append("no_heartbeat")
+            elif expected is not None and expected >= config.min_expected_activity and activity == 0:
+                reasons.append("camera_offline")
+            if streak >= config.flat_hours and expected is not None and expected >= config.min_expected_activity:
+                reasons.append("flat_lined")
+                # The hours before that started the streak are part of the same fault.
+                for earlier in items[max(0, position - streak + 1) : position]:
+                    if "flat_lined" not in faults[earlier["hour_start"]].get(camera, []):
+                        faults[earlier["hour_start"]].setdefault(camera, []).append("flat_lined")
+                        fault_rows.append((camera, earlier, "flat_lined", float(_activity(earlier)), expected))
+            if row["footfall_in"] + row["footfall_out"] >= config.min_in_out and len(past_rows) >= config.min_history:
+                ratios = [
+                    math.log((r["footfall_in"] + 1) / (r["footfall_out"] + 1))
+                    for r in past_rows
+                    if r["footfall_in"] + r["footfall_out"] >= config.min_in_out
+                ]
+                if len(ratios) >= config.min_history:
+                    ratio = math.log((row["footfall_in"] + 1) / (row["footfall_out"] + 1))
+                    if abs(ratio - statistics.median(ratios)) > math.log(config.ratio_factor):
+                        reasons.append("in_out_mismatch")
+            for reason in reasons:
+                if reason not in faults[row["hour_start"]].get(camera, []):
+                    faults[row["hour_start"]].setdefault(camera, []).append(reason)
+                    fault_rows.append((camera, row, reason, float(activity), float(expected or 0.0)))
+
+    hourly_spikes: list[dict] = []
+    for row in period.get(("store", ""), []):
+        for metric, name in SPIKE_METRICS.items():
+            past_rows = past("store", "", row)
+            if len(past_rows) < config.min_history:
+                continue
+            expected, spread = _robust([float(r[name]) for r in past_rows])
+            observed = float(row[name])
+            delta = observed - expected
+            score = delta / spread
+            if abs(score) < config.threshold or abs(delta) < config.min_delta:
+                continue
+            faulty = {
+                cam: reasons
+                for cam, reasons in faults.get(row["hour_start"], {}).items()
+                if cam in feeds[metric] or not feeds[metric]
+            }
+            hourly_spikes.append(
+                {
+                    "metric": metric,
+                    "scope_id": "",
+                    "hour": row["hour_start"],
+                    "observed": observed,
+                    "expected": expected,
+                    "score": score,
+                    "direction": "up" if delta > 0 else "down",
+                    "kind": SpikeAlert.Kind.DATA_FAULT if faulty else SpikeAlert.Kind.TRAFFIC,
+                    "reasons": sorted({r for reasons in faulty.values() for r in reasons}),
+                    "cameras": sorted(faulty),
+                }
+            )
+    for camera, row, reason, observed, expected in fault_rows:
+        hourly_spikes.append(
+            {
+                "metric": f"camera_{reason}",
+                "scope_id": camera,
+                "hour": row["hour_start"],
+                "observed": observed,
+                "expected": expected,
+                "score": 0.0,
+                "direction": "up" if observed > expected else "down",
+                "kind": SpikeAlert.Kind.DATA_FAULT,
+                "reasons": [reason],
+                "cameras": [camera],
+            }
+        )
+
+    faulty_hours = sum(len(cams) for cams in faults.values())
+    report = SpikeReport(camera_hours=camera_hours, faulty_camera_hours=faulty_hours)
+    report.coverage = round(1.0 - faulty_hours / camera_hours, 4) if camera_hours else (1.0 if period else 0.0)
+    report.spikes = _merge(store, hourly_spikes, period.get(("store", ""), []))
+    return report
+
+
+def _merge(store: Store, hourly: list[dict], store_rows: list[dict]) -> list[dict]:
+    """Consecutive hours with the same metric, scope, kind and direction become one spike."""
+    hour_ends = {}
+    ordered_hours = [r["hour_start"] for r in store_rows]
+    for i, hour in enumerate(ordered_hours):
+        hour_ends[hour] = ordered_hours[i + 1] if i + 1 < len(ordered_hours) else hour + dt.timedelta(hours=1)
+    merged: list[dict] = []
+    open_runs: dict[tuple, dict] = {}
+    for item in sorted(hourly, key=lambda s: (s["metric"], s["scope_id"], s["hour"])):
+        key = (item["metric"], item["scope_id"], item["kind"], item["direction"])
+        end = hour_ends.get(item["hour"], item["hour"] + dt.timedelta(hours=1))
+        run = open_runs.get(key)
+        if run is not None and run["_end"] == item["hour"]:
+            run["_end"] = end
+            run["observed"] += item["observed"]
+            run["expected"] += item["expected"]
+            run["score"] = max(run["score"], item["score"], key=abs)
+            run["reasons"] = sorted(set(run["reasons"]) | set(item["reasons"]))
+            run["cameras"] = sorted(set(run["cameras"]) | set(item["cameras"]))
+            run["hours"] += 1
+            continue
+        run = {**item, "_start": item["hour"], "_end": end, "hours": 1}
+        open_runs[key] = run
+        merged.append(run)
+    result = []
+    for run in sorted(merged, key=lambda r: (r["_start"], r["metric"])):
+        result.append(
+            {
+                "store_id": store.store_id,
+                "start": run["_start"],
+                "end": run["_end"],
+                "metric": run["metric"],
+                "scope_id": run["scope_id"],
+                "observed": round(run["observed"], 2),
+                "expected": round(run["expected"], 2),
+                "score": round(run["score"], 2),
+                "direction": run["direction"],
+                "kind": str(run["kind"]),
+                "hours": run["hours"],
+                "reasons": run["reasons"],
+                "cameras": run["cameras"],
+            }
+        )
+    return result
+
+
+def spikes_store(store: Store, report: SpikeReport) -> int:
+    """Persist a report's spikes as SpikeAlert rows (upsert on store, metric, scope, start)."""
+    alerts = [
+        SpikeAlert(
+            store=store,
+            start=s["start"],
+            end=s["end"],
+            metric=s["metric"],
+            scope_id=s["scope_id"],
+            observed=s["observed"],
+            expected=s["expected"],
+            score=s["score"],
+            direction=s["direction"],
+            kind=s["kind"],
+            coverage=report.coverage,
+            detail={"reasons": s["reasons"], "cameras": s["cameras"], "hours": s["hours"]},
+        )
+        for s in report.spikes
+    ]
+    SpikeAlert.objects.bulk_create(
+        alerts,
+        update_conflicts=True,
+        unique_fields=["store", "metric", "scope_id", "start"],
+        update_fields=["end", "observed", "expected", "score", "direction", "kind", "coverage", "detail"],
+    )
+    return len(alerts)

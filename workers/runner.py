@@ -1,0 +1,415 @@
+"""CameraRunner: one camera, from its stream to events in PostgreSQL, for as long as it holds the lease.
+
+The loop reads the newest sampled frame (RtspSource drops what it cannot keep up with), sends every
+``detection_interval``-th one through the process's shared inference engine, feeds EventPipeline, and
+around that does the housekeeping on its own clock:
+
+- lease renewed every ttl/4; processing stops as soon as the lease is no longer known to be ours;
+- the camera row is polled every CAMERA_CONFIG_POLL_SECONDS: deleted or disabled -> stop, a new
+  config_version -> rebuild the pipeline (and reopen the stream when its URL or rate changed);
+- events are written in batches (every CAMERA_EVENT_FLUSH_SECONDS) through events_record_batch;
+- live state every second, metrics every 2 s, status online/offline/error on change plus heartbeat.
+
+A runner that stops because the camera changed hands (lease lost, worker shutdown) drops its open
+stays instead of closing them early, so the next runner does not count the same visit twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+
+from cameras.models import Camera
+from workers import leases, metrics, selectors, services
+from workers.vision.config import ConfigError, load_camera_config
+from workers.vision.pipeline import EventPipeline
+from workers.vision.sources import DetectionCadence, FramePacket, RtspSource, SourceError, is_stream_uri, open_source
+
+log = logging.getLogger(__name__)
+
+# Set when the Celery worker begins a warm shutdown: every runner in the process hands its camera back.
+SHUTDOWN = threading.Event()
+
+LIVE_STATE_EVERY_S = 1.0
+LIVE_STATE_TTL_S = 10.0
+METRICS_EVERY_S = 2.0
+MAX_BUFFERED_EVENTS = 20_000
+FLUSH_AT_EVENTS = 200
+
+
+def request_shutdown() -> None:
+    SHUTDOWN.set()
+
+
+class ExitReason:
+    HELD = "held"  # another runner holds the lease
+    DELETED = "deleted"
+    DISABLED = "disabled"
+    LEASE_LOST = "lease_lost"
+    SHUTDOWN = "shutdown"
+    STOPPED = "stopped"  # stop_event or max_seconds (run_camera command, tests)
+
+
+class _FileLoop:
+    """A video file read in real time, looping: lets `run_camera` and demos treat a file like a camera."""
+
+    def __init__(self, path: str, sample_fps: float):
+        self.path = path
+        self.sample_fps = sample_fps
+        self._iter = None
+        self._t0 = time.monotonic()
+        self._wall0 = datetime.now(UTC)
+        self._offset = 0.0
+        self._index = 0
+        self._last = None
+        self.frame_size = None
+        self._stats = {"status": "connected", "frames_dropped": 0, "reconnects": 0, "last_error": None}
+
+    def stats(self) -> dict:
+        age = None if self._last is None else max(0.0, time.monotonic() - self._last)
+        return dict(self._stats, last_frame_age=age)
+
+    def read(self, timeout: float | None = None) -> FramePacket | None:
+        if self._iter is None:
+            self._source = open_source(self.path, self.sample_fps)
+            self.frame_size = self._source.frame_size
+            self._iter = iter(self._source)
+        try:
+            packet = next(self._iter)
+        except StopIteration:
+            self._source.close()
+            self._offset += self._last_t + 1.0 / self.sample_fps
+            self._iter = None
+            return None
+        self._last_t = packet.t
+        t = self._offset + packet.t
+        wait = self._t0 + t - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last = time.monotonic()
+        packet = FramePacket(self._index, t, packet.image, self._wall0 + timedelta(seconds=t))
+        self._index += 1
+        return packet
+
+    _last_t = 0.0
+
+    def close(self) -> None:
+        if self._iter is not None:
+            self._source.close()
+
+
+def _open_stream(url: str, sample_fps: float):
+    if is_stream_uri(url):
+        source = RtspSource(url, sample_fps=sample_fps, backoff_max_s=settings.CAMERA_RECONNECT_MAX_BACKOFF_SECONDS)
+        return source.start()
+    return _FileLoop(url, sample_fps)
+
+
+class CameraRunner:
+    def __init__(self, camera_pk: int, *, engine=None, stop_event: threading.Event | None = None,
+                 max_seconds: float | None = None, client: redis.Redis | None = None, worker_name: str = ""):
+        self.camera_pk = int(camera_pk)
+        self._engine = engine
+        self.stop_event = stop_event or threading.Event()
+        self.max_seconds = max_seconds
+        self.client = client or leases.redis_connection()
+        self.worker_name = worker_name or f"{os.uname().nodename}:{os.getpid()}"
+        self.lease: leases.Lease | None = None
+        self.camera: Camera | None = None
+        self.source = None
+        self.pipeline: EventPipeline | None = None
+        self.config = None
+        self.cadence: DetectionCadence | None = None
+        self.runtime: selectors.CameraRuntime | None = None
+        self.status: str | None = None
+        self.config_error: str | None = None
+        self.pending: list[dict] = []
+        self.events_written = 0
+        self.frames_processed = 0
+        self._pipe_t0 = 0.0
+        self._recent: list[tuple[float, float]] = []  # (monotonic end, detection ms) of recent frames
+        self._last_lag: float | None = None
+        self._last_frame_at = time.monotonic()
+
+    # -- entry point ------------------------------------------------------------------------------
+
+    def run(self) -> str:
+        self.lease = leases.lease_acquire(self.camera_pk, client=self.client)
+        if self.lease is None:
+            return ExitReason.HELD
+        leases.dispatch_clear(self.camera_pk, self.client)
+        leases.lease_journal_add(self.camera_pk, "start", self.lease.token, self.client, worker=self.worker_name)
+        reason = ExitReason.STOPPED
+        try:
+            reason = self._run()
+            return reason
+        finally:
+            self._stop(reason)
+
+    def _run(self) -> str:
+        self.camera = selectors.camera_for_runner(self.camera_pk)
+        if self.camera is None:
+            return ExitReason.DELETED
+        if not self.camera.enabled:
+            return ExitReason.DISABLED
+        self.runtime = selectors.camera_runtime(self.camera_pk)
+        log.info("camera %s: runner started (%s)", self.camera.camera_id, self.lease.token)
+        self._build(reopen=True)
+        started = now = time.monotonic()
+        renew_every = self.lease.ttl_s / 4
+        next_renew = now + renew_every
+        next_poll = now + settings.CAMERA_CONFIG_POLL_SECONDS
+        next_flush = now + settings.CAMERA_EVENT_FLUSH_SECONDS
+        next_live = now
+        next_metrics = now
+        next_heartbeat = now + settings.HEARTBEAT_INTERVAL_SECONDS
+        while True:
+            now = time.monotonic()
+            if SHUTDOWN.is_set():
+                return ExitReason.SHUTDOWN
+            if self.stop_event.is_set() or (self.max_seconds and now - started >= self.max_seconds):
+                return ExitReason.STOPPED
+            if now >= next_renew:
+                self.lease.renew()
+                next_renew = now + renew_every
+            if not self.lease.valid:
+                log.warning("camera %s: lease lost; stopping", self.camera.camera_id)
+                return ExitReason.LEASE_LOST
+            if now >= next_poll:
+                next_poll = now + settings.CAMERA_CONFIG_POLL_SECONDS
+                reason = self._poll_config()
+                if reason:
+                    return reason
+            if now >= next_flush or len(self.pending) >= FLUSH_AT_EVENTS:
+                self._flush()
+                next_flush = now + settings.CAMERA_EVENT_FLUSH_SECONDS
+            if now >= next_live:
+                self._write_live_state()
+                next_live = now + LIVE_STATE_EVERY_S
+            if now >= next_metrics:
+                self._update_status()
+                self._write_metrics()
+                next_metrics = now + METRICS_EVERY_S
+            if now >= next_heartbeat:
+                if self.status == Camera.Status.ONLINE:
+                    self._db(services.camera_heartbeat, self.camera_pk)
+                next_heartbeat = now + settings.HEARTBEAT_INTERVAL_SECONDS
+            self._step()
+
+    # -- frames -----------------------------------------------------------------------------------
+
+    def _step(self) -> None:
+        if self.source is None or self.config_error:
+            self.stop_event.wait(0.2)
+            return
+        try:
+            packet = self.source.read(timeout=0.2)
+        except SourceError as exc:
+            self._set_status(Camera.Status.ERROR, str(exc))
+            self.source = None
+            return
+        if packet is None:
+            return
+        self._last_frame_at = time.monotonic()
+        if not self.cadence.should_detect(packet.index):
+            return
+        if self.pipeline is None:
+            self._start_pipeline(packet)
+        started = time.perf_counter()
+        try:
+            detections = self.engine.detect(packet.image)
+        except Exception as exc:  # model missing, engine failure: report, keep the lease
+            self._set_status(Camera.Status.ERROR, f"detector: {exc}")
+            self.stop_event.wait(2.0)
+            return
+        detect_ms = (time.perf_counter() - started) * 1000
+        if not self.lease.valid:
+            return  # the camera may belong to someone else by now: this frame is not ours to count
+        events = self.pipeline.update(packet.t - self._pipe_t0, detections)
+        if events:
+            self.pending.extend(events)
+        done = time.monotonic()
+        self.frames_processed += 1
+        self._recent.append((done, detect_ms))
+        self._last_lag = max(0.0, (datetime.now(UTC) - packet.wall_time).total_seconds())
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from workers.inference import shared_engine
+
+            self._engine = shared_engine()
+        return self._engine
+
+    def _start_pipeline(self, packet: FramePacket) -> None:
+        h, w = packet.image.shape[:2]
+        self.pipeline = EventPipeline(self.config, start_time=packet.wall_time, frame_size=(w, h))
+        self._pipe_t0 = packet.t
+
+    # -- configuration ------------------------------------------------------------------------------
+
+    def _build(self, reopen: bool) -> None:
+        """(Re)load the pipeline config from the database; reopen the stream when asked."""
+        from zones.selectors import camera_pipeline_config
+
+        camera = self.camera
+        self.cadence = DetectionCadence(camera.effective_frame_rate, camera.effective_detection_interval)
+        try:
+            self.config = load_camera_config(camera_pipeline_config(camera))
+            self.config_error = None
+        except ConfigError as exc:
+            self.config_error = f"config: {exc}"
+            self._set_status(Camera.Status.ERROR, self.config_error)
+        if reopen:
+            if self.source is not None:
+                self.source.close()
+            self.source = None
+            if not self.config_error:
+                self.source = _open_stream(camera.rtsp_url, camera.effective_frame_rate)
+        self.pipeline = None  # rebuilt on the next analysed frame, with its frame size
+
+    def _poll_config(self) -> str | None:
+        try:
+            runtime = selectors.camera_runtime(self.camera_pk)
+        except DatabaseError as exc:
+            log.warning("camera %s: database unavailable: %s", self.camera.camera_id, exc)
+            close_old_connections()
+            connection.close()
+            return None
+        if runtime is None:
+            return ExitReason.DELETED
+        if not runtime.enabled:
+            return ExitReason.DISABLED
+        if self.source is None and not self.config_error:
+            self._build(reopen=True)  # the stream gave up earlier: try again
+        if runtime != self.runtime:
+            old, self.runtime = self.runtime, runtime
+            stream_changed = (old.rtsp_url, old.frame_rate) != (runtime.rtsp_url, runtime.frame_rate)
+            log.info("camera %s: configuration changed (version %s -> %s); reloading",
+                     self.camera.camera_id, old.config_version, runtime.config_version)
+            self._flush()
+            # Changed zones redefine every stay: close the open ones under the old geometry first.
+            if self.pipeline is not None and self.lease.valid:
+                self.pending.extend(self.pipeline.finish())
+                self._flush()
+            self.camera = selectors.camera_for_runner(self.camera_pk) or self.camera
+            self._build(reopen=stream_changed or self.source is None)
+        return None
+
+    # -- outputs ------------------------------------------------------------------------------------
+
+    def _db(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DatabaseError as exc:
+            log.warning("camera %s: database write failed: %s", self.camera_pk, exc)
+            connection.close()  # a broken connection is replaced on next use
+            return None
+
+    def _flush(self) -> None:
+        if not self.pending or self.camera is None:
+            return
+        batch = self.pending[:1000]
+        result = self._db(services.camera_events_write, self.camera, batch)
+        if result is None:
+            if len(self.pending) > MAX_BUFFERED_EVENTS:
+                dropped = len(self.pending) - MAX_BUFFERED_EVENTS
+                del self.pending[:dropped]
+                log.error("camera %s: dropped %d buffered events (database down)", self.camera.camera_id, dropped)
+            return
+        del self.pending[: len(batch)]
+        self.events_written += result.accepted
+        if result.rejected:
+            log.warning("camera %s: %d events rejected: %s", self.camera.camera_id, len(result.rejected),
+                        result.rejected[:3])
+
+    def _write_live_state(self) -> None:
+        if self.pipeline is None or self.camera is None:
+            return
+        state = dict(self.pipeline.live_state())
+        state["status"] = self.status or Camera.Status.UNKNOWN
+        try:
+            services.camera_live_state_write(self.camera, state, LIVE_STATE_TTL_S)
+        except redis.RedisError as exc:
+            log.warning("camera %s: live state not written: %s", self.camera.camera_id, exc)
+
+    def _set_status(self, status: str, error: str | None = None) -> None:
+        if status == self.status and (error is None or status != Camera.Status.ERROR):
+            return
+        if status != self.status:
+            log.info("camera %s: %s%s", self.camera.camera_id if self.camera else self.camera_pk, status,
+                     f" ({error})" if error else "")
+        self.status = status
+        self._db(services.camera_status_set, self.camera_pk, status, error=error)
+
+    def _update_status(self) -> None:
+        if self.config_error:
+            return
+        stats = self.source.stats() if self.source is not None else {}
+        age = stats.get("last_frame_age")
+        delivering = stats.get("status") == "connected" and age is not None and age < 5.0
+        if delivering:
+            if self.status != Camera.Status.ONLINE:
+                self._set_status(Camera.Status.ONLINE)
+        elif time.monotonic() - self._last_frame_at > settings.CAMERA_OFFLINE_AFTER_SECONDS:
+            if self.status != Camera.Status.OFFLINE:
+                self._set_status(Camera.Status.OFFLINE, stats.get("last_error") or "no frames from the stream")
+
+    def _write_metrics(self) -> None:
+        now = time.monotonic()
+        self._recent = [(t, ms) for t, ms in self._recent if now - t <= 10.0]
+        window = min(10.0, max(1.0, now - (self._recent[0][0] if self._recent else now)))
+        stats = self.source.stats() if self.source is not None else {}
+        values = {
+            "store": self.camera.store.store_id,
+            "camera": self.camera.camera_id,
+            "worker": self.worker_name,
+            "status": self.status or "",
+            "online": 1 if self.status == Camera.Status.ONLINE else 0,
+            "processed_fps": round(len(self._recent) / window, 3) if self._recent else 0,
+            "detection_ms": round(sum(ms for _, ms in self._recent) / len(self._recent), 2) if self._recent else "",
+            "lag_seconds": "" if self._last_lag is None else round(self._last_lag, 3),
+            "frame_age_seconds": "" if stats.get("last_frame_age") is None else round(stats["last_frame_age"], 3),
+            "inference_queue_depth": self._engine.depth if self._engine is not None else 0,
+            "frames_processed_total": self.frames_processed,
+            "frames_dropped_total": stats.get("frames_dropped", 0),
+            "reconnects_total": stats.get("reconnects", 0),
+            "events_total": self.events_written,
+        }
+        try:
+            metrics.camera_metrics_write(self.client, self.camera_pk, values)
+        except redis.RedisError as exc:
+            log.warning("camera %s: metrics not written: %s", self.camera.camera_id, exc)
+
+    # -- shutdown -----------------------------------------------------------------------------------
+
+    def _stop(self, reason: str) -> None:
+        try:
+            if reason in (ExitReason.DISABLED, ExitReason.STOPPED) and self.pipeline is not None:
+                # the camera stops here and nobody takes over: close the visits in progress now
+                self.pending.extend(self.pipeline.finish())
+            if reason != ExitReason.DELETED:
+                self._flush()
+            if self.source is not None:
+                self.source.close()
+                self.source = None
+            if reason == ExitReason.DISABLED:
+                self._set_status(Camera.Status.OFFLINE, "disabled")
+            try:
+                metrics.camera_metrics_delete(self.client, self.camera_pk)
+            except redis.RedisError:
+                pass
+        finally:
+            if self.lease is not None:
+                leases.lease_journal_add(self.camera_pk, "stop", self.lease.token, self.client, reason=reason)
+                self.lease.release()
+            log.info("camera %s: runner stopped (%s)", self.camera.camera_id if self.camera else self.camera_pk,
+                     reason)
+            connection.close()

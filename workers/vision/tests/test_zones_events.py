@@ -1,0 +1,186 @@
+"""Behaviour of the zone engine and event builder through EventPipeline (GUIDE §2 definitions)."""
+
+import re
+import uuid
+
+import pytest
+
+from workers.vision.events import summarize_events
+from workers.vision.types import anchor_of
+
+from .helpers import START, camera, person, run, walk
+
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
+
+
+def zone_events(events):
+    return [e for e in events if e["type"] == "zone"]
+
+
+def test_anchor_is_the_foot_point_unless_center():
+    assert anchor_of((10, 20, 30, 100)) == (20, 100)
+    assert anchor_of((10, 20, 30, 100), "center") == (20, 60)
+    # Box overlaps the zone but the feet are below it: no stay with the foot anchor.
+    scene = [(i / 4, [person(500, 560)]) for i in range(40)]
+    assert zone_events(run(camera(), scene)[0]) == []
+    ev = zone_events(run(camera(anchor="center"), scene)[0])
+    assert len(ev) == 1 and ev[0]["dwell_seconds"] == pytest.approx(9.75)
+
+
+def test_stay_fields_and_duration():
+    scene = walk([(0, 100, 350), (4, 500, 350), (14, 520, 360), (18, 100, 350)])
+    events, _ = run(camera(), scene)
+    (ev,) = zone_events(events)
+    assert ev["zone_id"] == "electronics" and ev["zone_type"] == "general"
+    assert ISO_Z.match(ev["ts"]) and ev["ts"] == ev["enter_ts"] and ISO_Z.match(ev["exit_ts"])
+    # Inside from x≈307 (t≈2.1 s) to x≈307 on the way back (t≈15.9 s).
+    assert ev["dwell_seconds"] == pytest.approx(13.75, abs=0.3)
+    assert uuid.UUID(ev["event_id"])
+
+
+def test_short_absence_does_not_end_a_stay_but_a_long_one_does():
+    def scene(out_frames):
+        # Walk from the middle (y=420) to just below the zone (y=540) and back, staying out for a while.
+        ys = [420] * 20 + [450, 480, 510, 540] + [540] * out_frames + [510, 480, 450] + [420] * 30
+        return [(i / 4, [person(500, y)]) for i, y in enumerate(ys)]
+
+    (ev,) = zone_events(run(camera(), scene(0))[0])  # about 0.5 s outside
+    assert ev["dwell_seconds"] == pytest.approx(14.0, abs=0.3)
+    evs = zone_events(run(camera(), scene(8))[0])  # about 2.5 s outside
+    assert len(evs) == 2
+    assert evs[0]["dwell_seconds"] == pytest.approx(5.5, abs=0.3)
+    assert evs[1]["dwell_seconds"] == pytest.approx(8.0, abs=0.3)
+    assert evs[0]["person_key"] == evs[1]["person_key"]
+
+
+def test_min_dwell():
+    scene = [(i / 4, [person(500, 350)]) for i in range(7)]  # 1.5 s inside
+    assert zone_events(run(camera(), scene)[0]) == []
+    assert len(zone_events(run(camera(min_dwell_seconds=1.0), scene)[0])) == 1
+
+
+def test_boundary_jitter_neither_creates_nor_splits_stays():
+    # Standing just outside the bottom edge (y=500) with ±3 px jitter: never a visitor.
+    outside = [(i / 4, [person(500, 503 if i % 2 else 498)]) for i in range(200)]
+    assert zone_events(run(camera(), outside)[0]) == []
+    # Inside, then standing on the edge with jitter: one stay, not many.
+    ys = [400] * 20 + [420, 440, 460, 480] + [503 if i % 2 else 497 for i in range(176)]
+    inside_then_edge = [(i / 4, [person(500, y)]) for i, y in enumerate(ys)]
+    evs = zone_events(run(camera(), inside_then_edge)[0])
+    assert len(evs) == 1 and evs[0]["dwell_seconds"] > 40
+
+
+LINE_CAM = dict(entrance_line=[[640, 150], [640, 650]], inside_point=[900, 400], zones={})
+
+
+def crossings(events):
+    return [e["direction"] for e in events if e["type"] == "entrance"]
+
+
+def test_line_crossing_in_and_out_with_jitter():
+    xs = [400 + 20 * i for i in range(12)] + [638, 643, 637, 644, 639, 642] + [700 + 20 * i for i in range(10)]
+    scene = [(i / 4, [person(x, 400)]) for i, x in enumerate(xs)]
+    back = [(len(xs) / 4 + i / 4, [person(x, 400)]) for i, x in enumerate(reversed(xs))]
+    events, pipe = run(camera(**LINE_CAM), scene + back)
+    assert crossings(events) == ["in", "out"]
+    ev = next(e for e in events if e["type"] == "entrance")
+    assert ev["person_key"] == "t1" and ISO_Z.match(ev["ts"])
+    assert pipe.summary()["footfall"] == {"in": 1, "out": 1}
+
+
+def test_line_approach_without_crossing_and_crossing_beyond_the_segment():
+    approach = [(i / 4, [person(x, 400)]) for i, x in enumerate([400, 450, 500, 550, 600, 630, 636, 632, 600, 550, 500])]
+    assert crossings(run(camera(**LINE_CAM), approach)[0]) == []
+    # Walking past the end of the door segment (y=600, segment ends at y=450) is not a crossing.
+    around = [(i / 4, [person(x, 600)]) for i, x in enumerate(range(400, 900, 25))]
+    short_line = dict(LINE_CAM, entrance_line=[[640, 150], [640, 450]])
+    assert crossings(run(camera(**short_line), around)[0]) == []
+
+
+def test_static_object_is_not_a_visitor():
+    cfg = camera(static_seconds=60)
+    mannequin = person(500, 350, conf=0.7)
+    shopper = walk([(0, 100, 300), (10, 600, 300), (30, 650, 320), (40, 1000, 300)])
+    scene = []
+    for i in range(4 * 400):
+        t = i / 4
+        dets = [mannequin]
+        if 200 <= t <= 240:
+            dets.append(shopper[min(int((t - 200) * 4), len(shopper) - 1)][1][0])
+        scene.append((t, dets))
+    events, pipe = run(cfg, scene)
+    evs = zone_events(events)
+    assert len(evs) == 1 and evs[0]["dwell_seconds"] < 60  # only the shopper
+    assert pipe.summary()["unique_tracks"] == 1
+
+
+def test_static_spot_remembered_when_the_object_is_lost_and_found_again():
+    cfg = camera(static_seconds=30)
+    scene = [(i / 4, [person(500, 350, conf=0.7)] if not (200 <= i < 300) else []) for i in range(4 * 120)]
+    events, pipe = run(cfg, scene)  # 25 s without detections: the tracker drops it, a new track appears
+    assert zone_events(events) == []
+    assert pipe.live_state()["people"] == 0
+
+
+def test_event_ids_are_deterministic_and_unique():
+    scene = walk([(0, 100, 350), (4, 500, 350), (14, 520, 360), (18, 900, 350)])
+    cfg = camera(entrance_line=[[200, 150], [200, 650]], inside_point=[900, 400],
+                 shelves={"promo": [[450, 300], [600, 300], [600, 400], [450, 400]]})
+    a, _ = run(cfg, scene)
+    b, _ = run(cfg, scene)
+    assert [e["event_id"] for e in a] == [e["event_id"] for e in b]
+    assert len({e["event_id"] for e in a}) == len(a) >= 3
+    c, _ = run(dict(cfg, camera_id="other"), scene)
+    assert not {e["event_id"] for e in a} & {e["event_id"] for e in c}
+
+
+def test_entry_zone_footfall_once_per_person_per_hour():
+    cfg = camera(zones={"door": {"polygon": [[0, 300], [300, 300], [300, 500], [0, 500]], "type": "entry"}})
+    path = [(0, 100, 600), (3, 150, 400), (6, 150, 600), (9, 150, 400), (12, 600, 400)]
+    events, pipe = run(cfg, walk(path))
+    ins = [e for e in events if e["type"] == "entrance"]
+    assert len(ins) == 1 and ins[0]["direction"] == "in" and ins[0]["source"] == "entry_zone"
+    assert pipe.summary()["footfall"]["in"] == 1
+    assert all(e["zone_type"] == "entry" for e in zone_events(events))
+
+
+def test_occluded_person_keeps_id_and_stay_for_8_seconds_but_not_12():
+    def scene(gap):
+        return [(i / 4, [] if 40 <= i < 40 + 4 * gap else [person(500, 350)]) for i in range(4 * (20 + gap))]
+
+    evs = zone_events(run(camera(), scene(8))[0])
+    assert len(evs) == 1 and evs[0]["dwell_seconds"] == pytest.approx(27.75)
+    evs = zone_events(run(camera(), scene(12))[0])
+    assert len(evs) == 2 and evs[0]["person_key"] != evs[1]["person_key"]
+
+
+def test_queue_and_shelf_events_and_live_state():
+    cfg = camera(zones={}, shelves={"promo": [[300, 200], [500, 200], [500, 400], [300, 400]]},
+                 queues={"till": [[700, 300], [1000, 300], [1000, 600], [700, 600]]})
+    scene = walk([(0, 100, 300), (3, 400, 300), (13, 410, 300), (16, 800, 450), (46, 810, 450), (50, 1250, 450)])
+    events, pipe = run(cfg, scene[:100])  # stop while in the queue: finish() closes the stay
+    shelf = [e for e in events if e["type"] == "shelf"]
+    queue = [e for e in events if e["type"] == "queue"]
+    assert len(shelf) == 1 and shelf[0]["shelf_id"] == "promo" and "dwell_seconds" in shelf[0]
+    assert len(queue) == 1 and queue[0]["queue_id"] == "till" and queue[0]["wait_seconds"] > 5
+    summary = pipe.summary()
+    assert summary["queues"]["till"]["served"] == 1 and summary["shelves"]["promo"]["interactions"] == 1
+    events2, pipe2 = [], None
+    from workers.vision.config import load_camera_config
+    from workers.vision.pipeline import EventPipeline
+
+    pipe2 = EventPipeline(load_camera_config(cfg), START)
+    for t, dets in scene[:100]:
+        events2 += pipe2.update(t, dets)
+    live = pipe2.live_state()
+    assert live["people"] == 1 and live["queues"] == {"till": 1} and live["shelves"] == {"promo": 0}
+    assert live["ts"] == "2025-10-01T10:00:24.750Z"
+
+
+def test_summarize_events_matches_pipeline_summary():
+    cfg = camera(entrance_line=[[200, 150], [200, 650]], inside_point=[900, 400])
+    scene = walk([(0, 100, 350), (4, 500, 350), (14, 520, 360), (18, 100, 350)])
+    events, pipe = run(cfg, scene)
+    s1, s2 = summarize_events(events), pipe.summary()
+    assert s1["footfall"] == s2["footfall"] == {"in": 1, "out": 1}
+    assert s1["zones"] == s2["zones"] and s1["unique_tracks"] == 1
