@@ -195,7 +195,8 @@ def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
     entrance = _entrance_cameras(store)
     for day in dates:
         start, end = local_day_bounds(day, tz)
-        day_pass = aggregate_range(store.pk, [Bucket(start, end, day, 0)], entrance, {0: start})
+        # Peak occupancy is the hourly maximum: the day pass skips the occupancy sweeps.
+        day_pass = aggregate_range(store.pk, [Bucket(start, end, day, 0)], entrance, {0: start}, occupancy=False)
         hourly: dict[tuple[str, str], dict] = {}
         for row in HourlyMetric.objects.filter(store=store, local_date=day).values(
             "scope", "scope_id", *_COUNT_FIELDS, "peak_occupancy"

@@ -15,7 +15,6 @@ import argparse
 import io
 import os
 import random
-import statistics
 import subprocess
 import sys
 import threading
@@ -70,7 +69,7 @@ def setup_database(env: dict) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_http(base: str, bodies: list[tuple[str, bytes]], clients: int) -> tuple[float, list[float], list[dict]]:

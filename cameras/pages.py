@@ -70,6 +70,8 @@ def camera_today_counts(camera: Camera, today: dt.date) -> tuple[dict | None, li
     daily = DailyMetric.objects.filter(store=camera.store, date=today, scope=MetricScope.CAMERA,
                                        scope_id=camera.camera_id).first()
     counts = {
+        # Online/offline as the dashboard API says it (offline after missed heartbeats), not the raw DB field.
+        "status": mine.get("status", camera.status),
         "people_now": mine.get("people_now"),
         "footfall_in": daily.footfall_in if daily else None,
         "footfall_out": daily.footfall_out if daily else None,

@@ -24,7 +24,18 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstPbutils", "1.0")
+from gi.repository import GLib, Gst, GstPbutils, GstRtspServer  # noqa: E402
+
+
+def _video_codec(path: str) -> str | None:
+    """Media type of the first video stream ("video/x-h264", ...), or None when it cannot be read."""
+    try:
+        info = GstPbutils.Discoverer.new(20 * Gst.SECOND).discover_uri(Gst.filename_to_uri(path))
+    except GLib.Error:
+        return None
+    streams = info.get_video_streams()
+    return streams[0].get_caps().get_structure(0).get_name() if streams else None
 
 
 class Clip:
@@ -32,9 +43,9 @@ class Clip:
 
     def __init__(self, path: str):
         self.path = path
-        self.caps, self.buffers = self._load(transcode=False)
-        if not self.buffers:
-            self.caps, self.buffers = self._load(transcode=True)
+        codec = _video_codec(path)
+        # H.264 is passed through; anything else is transcoded once (parsebin on a non-H.264 stream can hang)
+        self.caps, self.buffers = self._load(transcode=codec != "video/x-h264")
         if not self.buffers:
             raise RuntimeError(f"no video frames in {path}")
         last = self.buffers[-1]
@@ -64,12 +75,15 @@ class Clip:
         caps, buffers = None, []
         bus = pipe.get_bus()
         err = None
-        while True:
+        idle = 0
+        while idle < 20:  # 10 s without a sample, no EOS and no error: give up rather than hang
             sample = sink.emit("try-pull-sample", Gst.SECOND // 2)
             if sample is not None:
+                idle = 0
                 caps = caps or sample.get_caps()
                 buffers.append(sample.get_buffer().copy_deep())
                 continue
+            idle += 1
             err = bus.pop_filtered(Gst.MessageType.ERROR)
             if err is not None or sink.get_property("eos"):
                 break

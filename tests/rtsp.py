@@ -24,7 +24,7 @@ SERVER_SCRIPT = REPO / "scripts" / "rtsp_server.py"
 SYSTEM_PYTHON = os.environ.get("RTSP_SERVER_PYTHON", "/usr/bin/python3")
 CONCOURSE = Path(os.environ.get("WINK_MEDIA_DIR", REPO.parent / "shared" / "media")) / "concourse.mp4"
 
-_probe_result: str | None | bool = False
+_probe_result: str | bool | None = False
 
 
 def rtsp_unavailable_reason() -> str | None:

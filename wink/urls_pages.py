@@ -21,4 +21,5 @@ urlpatterns = [
     path("cameras/<int:pk>/", camera_pages.camera_detail, name="camera-detail"),
     path("cameras/<int:pk>/screenshot", camera_pages.camera_screenshot, name="camera-screenshot"),
     path("cameras/<int:pk>/zones/", zone_pages.zone_editor, name="zone-editor"),
+    path("cameras/<int:pk>/zones/capture", zone_pages.zone_screenshot_capture, name="zone-screenshot-capture"),
 ]

@@ -228,7 +228,7 @@ def _insert_returning_postgresql(model, rows: list[dict[str, Any]]) -> set[uuid.
 
     fields = [model._meta.get_field(name) for name in rows[0]]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection) if not f.is_relation else f.target_field.rel_db_type(connection)}[]"
+    arrays = ", ".join(f"%b::{f.db_type(connection) if not f.is_relation else f.target_field.rel_db_type(connection)}[]"
                        for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     event_id_column = connection.ops.quote_name(model._meta.get_field("event_id").column)

@@ -126,7 +126,8 @@ def _store_and_camera_for_key(edge_key: EdgeKey, data: dict) -> tuple[Store, Cam
     if edge_key.camera_id is not None:
         if camera_slug != edge_key.camera.camera_id:
             raise PermissionDenied(
-                f"this API key is bound to camera {edge_key.camera.camera_id!r}, not {camera_slug!r}")
+                f"this API key is bound to camera {edge_key.camera.camera_id!r}, not {camera_slug!r} "
+                "(give each camera its own api_key, or use a store-wide key created without camera_id)")
         return store, edge_key.camera
     camera = Camera.objects.filter(store=store, camera_id=camera_slug).first()
     if camera is None:
@@ -320,6 +321,10 @@ class EdgeKeyDetailView(AdminAPIView):
 # --------------------------------------------------------------------------------- dashboard
 
 STORE_PARAM = OpenApiParameter("store_id", str, required=True, description="Store slug, e.g. store_demo_001")
+DASHBOARD_ACCESS = (
+    " Who may read: staff (admin token or session); members of the store's organisation (token or session); "
+    "edge keys of that store. Another store: 404 for users, 403 for edge keys."
+)
 
 
 class DashboardAPIView(APIView):
@@ -345,6 +350,8 @@ class DashboardAPIView(APIView):
 @extend_schema(tags=["dashboard"])
 class DashboardCamerasView(DashboardAPIView):
     @extend_schema(summary="Cameras of a store with status (offline after 2 missed heartbeats)",
+                   description="Status is `offline` once 2 × HEARTBEAT_INTERVAL_SECONDS pass without a heartbeat."
+                   + DASHBOARD_ACCESS,
                    parameters=[STORE_PARAM], responses={200: DashboardCamerasSerializer})
     def get(self, request):
         store = self.store_for_request(request)
@@ -356,7 +363,7 @@ class DashboardLiveView(DashboardAPIView):
     @extend_schema(
         summary="Live metrics of a store for today (store-local day)",
         description="Computed from stored events (edge and central alike); people_now and per-zone/queue "
-                    "counts now come from the cameras' live state.",
+                    "counts now come from the cameras' live state." + DASHBOARD_ACCESS,
         parameters=[STORE_PARAM], responses={200: LiveSerializer},
     )
     def get(self, request):

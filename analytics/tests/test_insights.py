@@ -23,17 +23,23 @@ ANSWER = {
     "title": "Footfall up on the previous week",
     "summary": "1771 visitors came, more than the week before.",
     "recommendations": [{"text": "Add a cashier on Saturdays.", "priority": "high"}],
-    "cited_numbers": [{"label": "footfall", "value": 1771, "unit": "people"},
-                      {"label": "made up", "value": 123456.0, "unit": "people"}],
+    "cited_numbers": [
+        {"label": "footfall", "value": 1771, "unit": "people"},
+        {"label": "made up", "value": 123456.0, "unit": "people"},
+    ],
 }
 
 
 def _completion(answer) -> dict:
     content = answer if isinstance(answer, str) else json.dumps(answer)
-    return {"id": "chatcmpl-stub", "object": "chat.completion", "created": 0, "model": "stub-model-1",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stub-model-1",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 class StubOpenAI:
@@ -47,8 +53,13 @@ class StubOpenAI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("content-length") or 0)
-                stub.requests.append({"path": self.path, "body": json.loads(self.rfile.read(length) or b"{}"),
-                                      "auth": self.headers.get("authorization")})
+                stub.requests.append(
+                    {
+                        "path": self.path,
+                        "body": json.loads(self.rfile.read(length) or b"{}"),
+                        "auth": self.headers.get("authorization"),
+                    }
+                )
                 item = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
                 if item[0] == "sleep":
                     time.sleep(item[1])
@@ -95,20 +106,39 @@ def store_with_data():
     store = make_store("store_insight", cameras=[("cam_door", ["entrance"]), ("cam_zone", ["zones"])])
     for n in range(14):
         day = END - dt.timedelta(days=13 - n)
-        DailyMetric.objects.create(store=store, scope="store", scope_id="", date=day, footfall_in=200 + 10 * n,
-                                   served=50, wait_avg=150.0)
-        DailyMetric.objects.create(store=store, scope="zone", scope_id="electronics", date=day, entries=80, dwell_avg=40.0)
+        DailyMetric.objects.create(
+            store=store, scope="store", scope_id="", date=day, footfall_in=200 + 10 * n, served=50, wait_avg=150.0
+        )
+        DailyMetric.objects.create(
+            store=store, scope="zone", scope_id="electronics", date=day, entries=80, dwell_avg=40.0
+        )
     # Real events with person keys and a real aggregation: none of it may reach the model.
     t = utc(2025, 10, 14, 12)
     entrance(store, t, person_key="secret-person-17")
     zone(store, t, person_key="secret-person-17")
     queue(store, t, person_key="secret-person-18", camera_key="cam_door")
     store_range_aggregate(store, t, t + dt.timedelta(hours=1))
-    SpikeAlert.objects.create(store=store, start=utc(2025, 10, 13, 15), end=utc(2025, 10, 13, 16), metric="footfall",
-                              observed=90, expected=30, score=6.1, direction="up", kind="traffic")
-    Promotion.objects.create(store=store, name="Weekend Sale", start_date=dt.date(2025, 10, 11), end_date=END,
-                             analysis={"metrics": {"footfall": {"uplift_pct": 12.5, "ci_low": 3.0, "ci_high": 21.0}},
-                                       "verdict": "The promotion worked."})
+    SpikeAlert.objects.create(
+        store=store,
+        start=utc(2025, 10, 13, 15),
+        end=utc(2025, 10, 13, 16),
+        metric="footfall",
+        observed=90,
+        expected=30,
+        score=6.1,
+        direction="up",
+        kind="traffic",
+    )
+    Promotion.objects.create(
+        store=store,
+        name="Weekend Sale",
+        start_date=dt.date(2025, 10, 11),
+        end_date=END,
+        analysis={
+            "metrics": {"footfall": {"uplift_pct": 12.5, "ci_low": 3.0, "ci_high": 21.0}},
+            "verdict": "The promotion worked.",
+        },
+    )
     return store
 
 
@@ -176,11 +206,14 @@ def test_permanent_failure_falls_back_to_rules_and_the_job_completes(store_with_
     assert insight.title and insight.recommendations and insight.cited_numbers
 
 
-@pytest.mark.parametrize("reply", [
-    (400, {"error": {"message": "bad schema", "type": "invalid_request_error"}}, {}),
-    (200, _completion("this is not json"), {}),
-    (200, _completion({"title": "x"}), {}),
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        (400, {"error": {"message": "bad schema", "type": "invalid_request_error"}}, {}),
+        (200, _completion("this is not json"), {}),
+        (200, _completion({"title": "x"}), {}),
+    ],
+)
 def test_unusable_answers_fall_back_without_retrying(store_with_data, openai_settings, reply):
     with StubOpenAI([reply]) as stub:
         openai_settings(stub.base_url)
@@ -206,10 +239,14 @@ def test_rules_without_key_are_deterministic_and_cite_input_numbers(store_with_d
 
 def test_on_demand_endpoint_stores_and_lists(store_with_data, settings, client):
     settings.OPENAI_API_KEY = ""
-    user, token = make_user("analyst", org=store_with_data.organization)
+    _user, token = make_user("analyst", org=store_with_data.organization)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    response = client.post("/api/analytics/insights", {"store_id": "store_insight", "end_date": END.isoformat()},
-                           content_type="application/json", **auth)
+    response = client.post(
+        "/api/analytics/insights",
+        {"store_id": "store_insight", "end_date": END.isoformat()},
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["source"] == "rules" and body["trigger"] == "on_demand" and body["period_end"] == END.isoformat()

@@ -335,6 +335,22 @@
     } catch (error) { fail("Screenshot not uploaded: " + error.message); }
   });
 
+  const captureButton = document.getElementById("capture-shot");
+  if (captureButton) {
+    captureButton.addEventListener("click", async function () {
+      captureButton.disabled = true;
+      say("Taking a picture from the camera…");
+      try {
+        await W.api("POST", captureButton.dataset.url);
+        say("Picture taken; reloading…");
+        window.location.reload();
+      } catch (error) {
+        fail("No picture taken: " + error.message);
+        captureButton.disabled = false;
+      }
+    });
+  }
+
   /* ---- start ---- */
   document.getElementById("line-summary").textContent = describeLine(line);
   setMode("zone");

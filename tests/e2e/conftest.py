@@ -1,17 +1,15 @@
 """Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server (real HTTP, PostgreSQL).
 
 Playwright's sync API runs an event loop in the test thread; Django then refuses ORM calls from that thread unless
-DJANGO_ALLOW_ASYNC_UNSAFE is set. Only this test package sets it, and only the seeding in the test thread uses it.
+DJANGO_ALLOW_ASYNC_UNSAFE is set. Only the tests of this package set it (an autouse fixture), and the browser lives
+for this package only, so the rest of the suite keeps Django's check.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,7 +21,15 @@ if not CHROMIUM.exists():
                 "scripts/ensure_services.sh does it)", allow_module_level=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package", autouse=True)
+def _allow_orm_beside_playwright():
+    # Package scope: still set while each test's database flush runs at teardown.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -80,3 +86,27 @@ def sign_in(page, base_url: str, username: str, password: str | None = None) -> 
     page.get_by_label("Password").fill(password or PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
+
+
+UNLABELLED_CONTROLS_JS = """
+() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button')).filter(el => {
+  if (el.closest('[hidden]')) return false;
+  const byLabel = el.labels && Array.from(el.labels).some(l => l.textContent.trim());
+  const byAria = (el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby');
+  const byText = el.tagName === 'BUTTON' && el.textContent.trim();
+  return !(byLabel || byAria || byText);
+}).map(el => el.outerHTML.slice(0, 120))
+"""
+
+
+def assert_accessible_basics(page) -> None:
+    """Every control has a name, the page has one h1 and a main landmark, and the skip link reaches it."""
+    assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
+    assert page.locator("h1").count() == 1
+    assert page.locator("main#main").count() == 1
+    assert page.evaluate("document.documentElement.lang") == "en"
+    first = page.evaluate("document.querySelector('a[href], button, input, select, textarea, [tabindex]').textContent")
+    assert first.strip() == "Skip to content"
+    page.locator(".skip-link").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import assert_accessible_basics, sign_in
 
 
 def wait_live(page) -> None:
@@ -25,6 +25,7 @@ def test_sign_in_lands_on_overview_whose_numbers_match_the_api(live_server, page
     assert page.url.rstrip("/").endswith(f"/stores/{seed.store.store_id}")
     wait_live(page)
     shots(page, "02_overview")
+    assert_accessible_basics(page)
 
     api = page.request.get(f"{live_server.url}/api/dashboard/live?store_id={seed.store.store_id}")
     assert api.ok, api.text()
@@ -125,10 +126,15 @@ def test_analytics_pages_and_csv_export(live_server, page, seed, shots):
 
     page.goto(f"{base}/trends/")
     assert page.locator('[data-chart="footfall"] svg rect.bar').count() == 20  # 20 seeded days out of 30
-    api = page.request.get(f"{live_server.url}/api/analytics/comprehensive?store_id={seed.store.store_id}&days=30")
-    if api.ok:  # the page renders the selector behind this API: the totals agree
-        assert page.locator('[data-total="footfall"]').inner_text() == str(api.json()["totals"]["footfall"])
+    # The page renders the selector behind POST /api/analytics/comprehensive: the totals agree.
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    api = page.request.post(f"{live_server.url}/api/analytics/comprehensive", headers={"X-CSRFToken": csrf},
+                            data={"store_id": seed.store.store_id, "days": 30, "include_zones": True})
+    assert api.ok, api.text()
+    total = api.json()["totals"]["footfall"]
+    assert page.locator('[data-total="footfall"]').inner_text() == str(total) and total > 2000
     shots(page, "05_trends")
+    assert_accessible_basics(page)
 
     page.goto(f"{base}/spikes/")
     traffic = page.locator('#spike-table tr[data-kind="traffic"][data-metric="footfall"]')
@@ -141,6 +147,7 @@ def test_analytics_pages_and_csv_export(live_server, page, seed, shots):
     coverage = page.locator('[data-field="coverage"]').inner_text()
     assert coverage.endswith("%") and coverage != "100%"
     shots(page, "06_spikes")
+    assert_accessible_basics(page)
 
     page.goto(f"{base}/promotions/")
     verdict = page.locator('[data-field="verdict"]').inner_text()
@@ -149,10 +156,12 @@ def test_analytics_pages_and_csv_export(live_server, page, seed, shots):
     assert promo_chart.locator("rect.band").count() == 5  # the five promotion days are shaded
     assert promo_chart.locator("rect.bar").count() > 5
     shots(page, "07_promotions")
+    assert_accessible_basics(page)
 
     page.goto(f"{base}/insights/")
     assert page.get_by_role("heading", name="Saturday traffic peaked at 15:00").is_visible()
     shots(page, "08_insights")
+    assert_accessible_basics(page)
 
     daily = page.request.get(f"{base}/export/daily.csv?scope=store")
     assert daily.ok and daily.headers["content-type"].startswith("text/csv")
@@ -173,6 +182,7 @@ def test_camera_page_draws_zones_line_and_heatmap(live_server, page, seed, shots
     page.goto(f"{live_server.url}/cameras/{seed.floor.pk}/")
     page.wait_for_selector("#camera-canvas[data-ready='1']")
     shots(page, "04_camera")
+    assert_accessible_basics(page)
     # Inside the seeded "Electronics" zone the screenshot's grey is tinted; the heatmap colours where people stood.
     inside = canvas_pixel(page, "#camera-canvas", 150, 250)
     assert inside != floor_grey_rgba()
@@ -186,6 +196,9 @@ def test_camera_page_draws_zones_line_and_heatmap(live_server, page, seed, shots
     entries = page.locator('tr[data-zone="electronics"] [data-field="entries"]').inner_text()
     assert entries == str(live["zones"]["electronics"]["entries"]) == "5"
     assert page.locator('[data-metric="camera-people"]').inner_text() == "6"
+    assert page.locator("#camera-status").inner_text() == "Online"
+    page.goto(f"{live_server.url}/cameras/{seed.door.pk}/")
+    assert page.locator("#camera-status").inner_text() == "Offline"  # two hours without a heartbeat
     assert not page.js_errors, page.js_errors
 
 

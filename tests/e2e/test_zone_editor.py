@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import assert_accessible_basics, sign_in
 from tests.e2e.seed import FLOOR_GREY, SHOT_SIZE, screenshot_png
 from zones.models import EntranceLine, Zone
 
@@ -55,6 +55,7 @@ def test_draw_a_zone_save_it_and_see_it_listed_and_drawn(live_server, page, seed
     assert page.locator('#zone-rows tr[data-zone-id="fresh_produce"]').count() == 1
     assert pixel(page, 700, 450) != [*FLOOR_GREY, 255]
     shots(page, "11_zone_editor_saved")
+    assert_accessible_basics(page)
 
     # The camera's pipeline config (what the worker loads) now has the zone.
     config = page.request.get(f"{live_server.url}/api/cameras/{seed.floor.pk}/config").json()
@@ -153,4 +154,36 @@ def test_upload_a_screenshot_then_draw_by_keyboard(live_server, page, seed, tmp_
     zone = Zone.objects.get(camera=seed.door, zone_id="doorway")
     assert zone.polygon == [[100, 100], [300, 100], [300, 300]]
     assert (zone.screenshot_width, zone.screenshot_height) == (960, 540)
+    assert not page.js_errors, page.js_errors
+
+
+def test_take_the_screenshot_from_the_camera_stream(live_server, page, seed, tmp_path):
+    import cv2
+    import numpy as np
+
+    clip = tmp_path / "door.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 5, (640, 360))
+    for i in range(6):
+        frame = np.full((360, 640, 3), 90 + 10 * i, dtype=np.uint8)
+        writer.write(frame)
+    writer.release()
+    door = seed.door
+    door.rtsp_url = "rtsp://127.0.0.1:9/nothing-listens-here"
+    door.save()
+
+    sign_in(page, live_server.url, seed.alice.username)
+    page.goto(f"{live_server.url}/cameras/{door.pk}/zones/")
+    page.get_by_role("button", name="Take a picture from the camera").click()
+    page.wait_for_selector("#editor-error:has-text('No picture taken: rtsp_url: cannot open')")
+    assert "connection refused" in page.locator("#editor-error").inner_text()
+
+    door.rtsp_url = f"file://{clip}"
+    door.save()
+    page.reload()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Take a picture from the camera").click()
+    page.wait_for_selector(f"{CANVAS}[data-ready='1']")
+    assert page.locator("#shot-size").inner_text() == "Current: 640 × 360 px"
+    shot = door.screenshots.get()
+    assert (shot.width, shot.height) == (640, 360)
     assert not page.js_errors, page.js_errors

@@ -26,6 +26,7 @@ from workers.vision.sources import open_source
 log = logging.getLogger("wink.edge")
 RULE = "=" * 70
 DEFER_FUTURE_SECONDS = 60.0  # events the server found in the future are retried after this long
+STREAM_GRACE_SECONDS = 30.0  # a stream still connecting after this long is reported as an error
 
 
 def mask_password(url: str) -> str:
@@ -215,6 +216,7 @@ class EdgeCollector:
                         for c in config.cameras}
         self.runners: dict[str, CameraRunner] = {}
         self.threads: list[threading.Thread] = []
+        self.started_at = time.monotonic()
 
     def _detect(self, image):
         if self._detector is None:
@@ -230,6 +232,7 @@ class EdgeCollector:
             return self._detector.detect_one(image)
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
         for camera in self.config.cameras:
             runner = CameraRunner(camera, self.buffers[camera.camera_id], self._detect, self.source_factory)
             self.runners[camera.camera_id] = runner
@@ -256,9 +259,12 @@ class EdgeCollector:
         source = getattr(runner, "source", None)
         if source is not None and hasattr(source, "stats"):
             stats = source.stats()
-            data["source_status"] = stats.get("status")
-            if stats.get("status") == "failed":
-                data.update(status="error", error=str(stats.get("last_error") or "stream failed"))
+            status = stats.get("status")
+            data["source_status"] = status
+            # A live collector with a dead stream is not an online camera.
+            stuck = status == "connecting" and time.monotonic() - self.started_at > STREAM_GRACE_SECONDS
+            if status in ("failed", "reconnecting") or stuck:
+                data.update(status="error", error=str(stats.get("last_error") or f"stream {status}"))
         if runner is not None and runner.error:
             data.update(status="error", error=runner.error)
         if sender.last_error:

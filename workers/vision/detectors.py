@@ -272,6 +272,8 @@ class OnnxRuntimeDetector(Detector):
         if threads:
             opts.intra_op_num_threads = int(threads)
             opts.inter_op_num_threads = 1
+        # no busy-waiting between runs: the cores are shared with video decoding and other cameras
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
         if str(device).startswith("cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
@@ -402,7 +404,7 @@ class UltralyticsDetector(Detector):
         for r in results:
             xyxy = r.boxes.xyxy.cpu().numpy()
             cf = r.boxes.conf.cpu().numpy()
-            out.append([Detection(float(a), float(b), float(c), float(d), float(e)) for (a, b, c, d), e in zip(xyxy, cf)])
+            out.append([Detection(*map(float, box), float(c)) for box, c in zip(xyxy, cf, strict=True)])
         return out
 
 

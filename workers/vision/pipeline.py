@@ -176,16 +176,19 @@ class EventPipeline:
         still = person.still
         if still.static:
             return
-        if still.observe(t, p, h, self.static):
-            # Became static: forget everything it would have reported.
+        change = still.observe(t, p, h, self.static)
+        if change is not None:
+            # A static object: forget everything it would have reported so far.
             person.stays.clear()
             person.held.clear()
             person.line = None
-            return
+            if change == "static":
+                return
+        masked = bool(self.static.hotspots) and self.static.is_hotspot(p, h)
         was_held = still.held
         pk = person.state.person_key
         events: list[dict] = []
-        if self.line is not None:
+        if self.line is not None and not masked:
             if person.line is None:
                 person.line = LineCounter(self.line, self.band)
             crossing = person.line.observe(t, p)
@@ -195,7 +198,7 @@ class EventPipeline:
             sm = person.stays.get((kind, rid))
             if sm is None:
                 sm = person.stays[(kind, rid)] = StayMachine(ABSENCE_S)
-            closed, opened = sm.observe(t, region.member(p, sm.inside))
+            closed, opened = sm.observe(t, (not masked) and region.member(p, sm.inside))
             if closed is not None:
                 ev = self._stay_event(kind, rid, pk, closed)
                 if ev is not None:

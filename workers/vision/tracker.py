@@ -16,7 +16,8 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
   Stage 2: low-confidence detections (low_thresh ≤ conf < high_thresh) against the tracks still
   unmatched that were seen recently, with a stricter cost threshold (occluded people in a queue).
   New tracks: unmatched detections with conf ≥ new_track_thresh that do not duplicate a matched box.
-- Confirmation after `min_hits` matches (3, or 4 when detections come faster than ~7/s); the
+- Confirmation after 2 matches (3 when detections come faster than 10/s), one more when the mean
+  confidence so far is below `strong_conf`; the
   observations made before confirmation are handed to the event stage (TrackState.pre_confirm).
   A tentative track dies when it misses ~2.5 detection intervals.
 - Lost confirmed tracks are kept `max_lost_seconds` (default 10 s) for re-association; their
@@ -56,6 +57,7 @@ class Tracker:
         lost_velocity_tau: float = 2.0,
         low_penalty: float = 0.15,
         recover: bool = True,
+        strong_conf: float = 0.65,
     ):
         self.high_thresh = high_thresh
         self.low_thresh = low_thresh
@@ -72,6 +74,7 @@ class Tracker:
         self.lost_velocity_tau = lost_velocity_tau
         self.low_penalty = low_penalty
         self.recover = recover
+        self.strong_conf = strong_conf
 
         self._mean = np.zeros((0, 8))
         self._cov = np.zeros((0, 8, 8))
@@ -140,10 +143,15 @@ class Tracker:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _min_hits(self) -> int:
+    def _min_hits(self, conf_sum: float = 0.0, hits: int = 0) -> int:
         if self.fixed_min_hits is not None:
             return self.fixed_min_hits
-        return 4 if (self._dt_est is not None and self._dt_est < 0.15) else 3
+        base = 3 if (self._dt_est is not None and self._dt_est < 0.1) else 2
+        # Weak evidence (mean confidence below strong_conf) needs one more detection: false
+        # positives come in short bursts of middling confidence.
+        if hits and conf_sum / hits < self.strong_conf:
+            base += 1
+        return base
 
     def _predict(self, dt: float, t: float) -> None:
         m, P = self._mean, self._cov
@@ -241,7 +249,6 @@ class Tracker:
         self._cov[ti] = 0.5 * (P + np.transpose(P, (0, 2, 1)))
         self._last_box[ti] = dets[di, :4]
         boxes = _xywh_to_xyxy(m[:, :4])
-        min_hits = self._min_hits()
         for k, i in enumerate(ti):
             s = self._states[i]
             s.matched = True
@@ -252,7 +259,8 @@ class Tracker:
             s.det_box = tuple(float(v) for v in dets[di[k], :4])
             if not s.confirmed:
                 s.pre_confirm.append((t, s.box))
-                if s.hits >= min_hits:
+                s.conf_sum += s.conf
+                if s.hits >= self._min_hits(s.conf_sum, s.hits):
                     s.confirmed = True
                     s.track_id = self._next_id
                     self._next_id += 1
@@ -289,10 +297,11 @@ class Tracker:
         self._cov = np.concatenate([self._cov, cov])
         self._last_box = np.concatenate([self._last_box, dets[new_rows, :4]])
         min_hits = self._min_hits()
-        for r, j in enumerate(new_rows):
+        for j in new_rows:
             box = tuple(float(v) for v in dets[j, :4])
             s = TrackState(track_id=-1, box=box, conf=float(dets[j, 4]), confirmed=False, matched=True,
-                           last_seen=t, first_seen=t, hits=1, det_box=box, pre_confirm=[(t, box)])
+                           last_seen=t, first_seen=t, hits=1, det_box=box, pre_confirm=[(t, box)],
+                           conf_sum=float(dets[j, 4]))
             if min_hits <= 1:
                 s.confirmed = True
                 s.track_id = self._next_id
@@ -373,7 +382,7 @@ class Tracker:
             gap = t - s.last_seen
             if not s.confirmed:
                 alive = gap <= tentative_ttl
-            elif gap > self.max_lost_seconds or (gap > self.exit_lost_seconds and self._left_view(i)):
+            elif gap > self.max_lost_seconds or (gap > 0 and self._left_view(i, gap)):
                 alive = False
             else:
                 alive = True
@@ -388,16 +397,22 @@ class Tracker:
         self._last_box = self._last_box[k]
         self._states = [s for s, a in zip(self._states, keep) if a]
 
-    def _left_view(self, i: int) -> bool:
+    def _left_view(self, i: int, gap: float) -> bool:
+        """Lost at the frame edge while moving out: gone once its predicted centre is outside the
+        frame, or after exit_lost_seconds."""
         if self.frame_size is None:
             return False
         W, H = self.frame_size
         x1, y1, x2, y2 = self._last_box[i]
         vx, vy = self._mean[i, 4], self._mean[i, 5]
         mx, my = 0.02 * W, 0.02 * H
-        return bool(
-            (x1 <= mx and vx <= 0) or (x2 >= W - mx and vx >= 0) or (y1 <= my and vy <= 0) or (y2 >= H - my and vy >= 0)
+        at_edge = (x1 <= mx and vx <= 0) or (x2 >= W - mx and vx >= 0) or (y1 <= my and vy <= 0) or (
+            y2 >= H - my and vy >= 0
         )
+        if not at_edge:
+            return False
+        cx, cy = self._mean[i, 0], self._mean[i, 1]
+        return bool(gap > self.exit_lost_seconds or not (0 <= cx <= W and 0 <= cy <= H))
 
 
 def _xyxy_to_xywh(b: np.ndarray) -> np.ndarray:

@@ -47,6 +47,7 @@ class TrackState:
     # Observations (t, box) made before the track was confirmed: the event stage replays
     # them once on confirmation so that the first seconds of a person are not lost.
     pre_confirm: list[tuple[float, Box]] = field(default_factory=list)
+    conf_sum: float = 0.0  # sum of confidences while tentative (confirmation needs strong evidence)
 
     @property
     def person_key(self) -> str:

@@ -25,8 +25,11 @@ Static objects (`StaticFilter`, `StillState`): a mannequin or a poster is a trac
 2. Still for long: a track whose anchor stays within `radius` of a reference point for
    `static_seconds` (camera config, default 300 s) becomes static — e.g. an identity that jumped onto
    a mannequin: its open stays are discarded and it produces no further events.
-3. Remembered spots: a track that appears on a remembered static spot with a similar height and ends
-   without moving is dropped whatever its length.
+3. Static spots: the place of an object found by rule 1 (after `SPOT_SECONDS`, 60 s, unmoved) or 2
+   is remembered (anchor within max(8 px, 12% of its height), height within -20%/+25%). An
+   observation of any track that matches a static spot counts as outside every zone and is ignored
+   by the line counter, so an identity that swaps onto a mannequin does not collect dwell there; a
+   track that appears on a static spot and ends without moving is dropped whatever its length.
 Static and held tracks are not people in live state and not unique tracks.
 """
 
@@ -38,6 +41,7 @@ from .geometry import Line
 from .types import Point
 
 UNMOVED_STATIC_S = 30.0
+SPOT_SECONDS = 60.0
 
 
 class StayMachine:
@@ -123,8 +127,9 @@ class StaticFilter:
         return max(self.min_radius, self.rel_radius * h)
 
     def is_hotspot(self, p: Point, h: float) -> bool:
+        """Anchor and box height match a known static object (where no person can stand)."""
         for x, y, hh in self.hotspots:
-            if 0.75 <= h / max(hh, 1.0) <= 1.33 and math.dist(p, (x, y)) <= max(self.radius(hh), 0.15 * hh):
+            if 0.8 <= h / max(hh, 1.0) <= 1.25 and math.dist(p, (x, y)) <= max(8.0, 0.12 * hh):
                 return True
         return False
 
@@ -132,18 +137,20 @@ class StaticFilter:
 class StillState:
     """Per-track stillness: reference point, since when, whether it ever moved."""
 
-    __slots__ = ("first", "moved", "ref", "since", "static", "suspect")
+    __slots__ = ("first", "first_t", "moved", "ref", "since", "spot_added", "static", "suspect")
 
     def __init__(self, t: float, p: Point, suspect: bool):
         self.ref = p
         self.since = t
         self.first = p
+        self.first_t = t
         self.moved = False
         self.static = False
         self.suspect = suspect
+        self.spot_added = False
 
-    def observe(self, t: float, p: Point, h: float, filt: StaticFilter) -> bool:
-        """Returns True when the track becomes static at this observation."""
+    def observe(self, t: float, p: Point, h: float, filt: StaticFilter) -> str | None:
+        """Returns "static" when the track becomes static, "spot" when it reveals a static spot."""
         r = filt.radius(h)
         if math.dist(p, self.ref) > r:
             self.ref = p
@@ -153,8 +160,15 @@ class StillState:
         if not self.static and t - self.since >= filt.static_seconds:
             self.static = True
             filt.hotspots.append((p[0], p[1], h))
-            return True
-        return False
+            return "static"
+        if not self.moved and not self.spot_added and t - self.first_t >= SPOT_SECONDS:
+            # Never moved for a minute since it appeared: a mannequin/poster. Remember the spot so
+            # that an identity swapped onto it later does not collect dwell there.
+            self.spot_added = True
+            if not filt.is_hotspot(p, h):
+                filt.hotspots.append((p[0], p[1], h))
+            return "spot"
+        return None
 
     @property
     def held(self) -> bool:

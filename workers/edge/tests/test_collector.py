@@ -181,3 +181,19 @@ def test_api_outage_of_60s_loses_nothing_and_counts_nothing_twice(server, tmp_pa
     assert delivered_before > 0 and pending_during_outage > 0  # events were flowing, then buffered
     assert len(set(produced)) == len(produced)
     assert sorted(stored) == sorted(produced)  # every event exactly once
+
+
+def test_unreachable_stream_is_reported_as_camera_error(server, tmp_path):
+    tenant = tenant_create()
+    path = write_config(tmp_path, server, tenant, heartbeat_interval_seconds=1)
+    config = load_edge_config(path)
+    config.cameras = config.cameras[:1]  # rtsp://…@127.0.0.1:1 — nothing listens there
+    collector = EdgeCollector(config, detector=ScriptedDetector())  # the real RTSP source
+    collector.start()
+    camera = tenant.cameras["cam_entrance_01"]
+    try:
+        assert wait_until(lambda: type(camera).objects.get(pk=camera.pk).status == "error", 20)
+        assert "refused" in type(camera).objects.get(pk=camera.pk).last_error
+        assert "pass" not in type(camera).objects.get(pk=camera.pk).last_error  # credentials never leave the box
+    finally:
+        collector.stop(timeout=2)

@@ -125,3 +125,12 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "workers.edge", "run", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not valid YAML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_edge_collector_imports_no_django():
+    code = ("import sys, workers.edge.__main__, workers.edge.collector, workers.edge.selftest; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -50,7 +50,7 @@ def people_frames(scene):
         for walker, (fx, fy) in people:
             sh, sw = scene._sprite(walker.sprite, walker.height, walker.flip).shape[:2]
             truth.append((fx - sw / 2, fy - sh, fx + sw / 2, fy))
-        frames.append((scene.render(int(round(t * scene.fps)), t), truth))
+        frames.append((scene.render(round(t * scene.fps), t), truth))
     return frames
 
 

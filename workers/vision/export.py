@@ -1,0 +1,200 @@
+"""Model export: ultralytics ``.pt`` → ONNX + OpenVINO IR, and OpenVINO INT8 quantization (NNCF).
+
+Heavy optional dependencies (``requirements-gpu.txt``): torch + ultralytics for ``.pt`` export, ``nncf`` for
+INT8. None of them is imported on the inference path; an ``.onnx`` model converts to OpenVINO without torch.
+
+INT8 calibration uses frames of the deployment's own video, preprocessed exactly like the detector does
+(rectangular letterbox), so nothing is downloaded; the YOLO head (box decoding, DFL, sigmoid) stays in
+float, as ultralytics does, to keep box accuracy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .detectors import DEFAULT_IMGSZ, DetectorError, ModelNotFoundError, preprocess
+
+log = logging.getLogger(__name__)
+
+
+class ExportError(Exception):
+    """Export failed; one line naming the cause."""
+
+
+@dataclass
+class ExportResult:
+    onnx: Path | None = None
+    openvino: Path | None = None
+    openvino_int8: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _no_network_installs() -> None:
+    # ultralytics pip-installs missing requirements at run time unless told not to; never let it
+    os.environ["YOLO_AUTOINSTALL"] = "False"
+    os.environ["YOLO_OFFLINE"] = "True"
+    os.environ.setdefault("YOLO_VERBOSE", "False")
+
+
+def export_pt(model_pt: str | Path, out_dir: str | Path, imgsz: int = DEFAULT_IMGSZ) -> tuple[Path, Path]:
+    """ultralytics export of a ``.pt`` to ONNX (dynamic batch and size) and OpenVINO IR (FP32)."""
+    model_pt = Path(model_pt)
+    if not model_pt.is_file():
+        raise ModelNotFoundError(model_pt)
+    _no_network_installs()
+    try:
+        import torch  # noqa: F401
+        from ultralytics import YOLO
+    except ImportError as exc:
+        raise ExportError(
+            f"exporting a .pt model needs torch and ultralytics ({exc.name} missing): "
+            "pip install -r requirements-gpu.txt"
+        ) from None
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        # ultralytics writes next to the .pt: work on a copy so a read-only install dir is fine
+        work = Path(tmp) / model_pt.name
+        shutil.copy2(model_pt, work)
+        try:
+            model = YOLO(str(work))
+            onnx = Path(model.export(format="onnx", imgsz=imgsz, dynamic=True, simplify=False, verbose=False))
+            ov_dir = Path(YOLO(str(work)).export(format="openvino", imgsz=imgsz, dynamic=True, verbose=False))
+        except Exception as exc:
+            raise ExportError(f"ultralytics export of {model_pt} failed: {str(exc).splitlines()[0]}") from exc
+        onnx_out = out_dir / f"{model_pt.stem}.onnx"
+        shutil.move(str(onnx), onnx_out)
+        ov_out = out_dir / f"{model_pt.stem}_openvino"
+        if ov_out.exists():
+            shutil.rmtree(ov_out)
+        shutil.move(str(ov_dir), ov_out)
+    xml = next(ov_out.glob("*.xml"))
+    return onnx_out, xml
+
+
+def onnx_to_openvino(onnx_path: str | Path, out_xml: str | Path) -> Path:
+    """Convert an ONNX model to OpenVINO IR (FP32 weights) without torch."""
+    import openvino as ov
+
+    onnx_path = Path(onnx_path)
+    if not onnx_path.is_file():
+        raise ModelNotFoundError(onnx_path)
+    out_xml = Path(out_xml)
+    out_xml.parent.mkdir(parents=True, exist_ok=True)
+    model = ov.convert_model(str(onnx_path))
+    ov.save_model(model, str(out_xml), compress_to_fp16=False)
+    return out_xml
+
+
+def calibration_frames(video: str | Path, count: int = 120, stride_s: float | None = None) -> list:
+    """Up to ``count`` frames spread over the whole video (BGR)."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    if not cap.isOpened():
+        raise ExportError(f"cannot open calibration video {video}")
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    step = max(1, total // count) if total else 1
+    frames, i = [], 0
+    while len(frames) < count:
+        ok, image = cap.read()
+        if not ok:
+            break
+        if i % step == 0:
+            frames.append(image)
+        i += 1
+    cap.release()
+    if not frames:
+        raise ExportError(f"no frame could be read from calibration video {video}")
+    return frames
+
+
+def head_ignored_scope(model):
+    """NNCF scope that keeps the YOLO detect head (from the last Sigmoid's top-level module) in float."""
+    import nncf
+
+    ops = model.get_ordered_ops()
+    sigmoids = [op.get_friendly_name() for op in ops if op.get_type_name() == "Sigmoid"]
+    if not sigmoids:
+        return None
+    name = sigmoids[-1]
+    # ONNX names look like "/model.23/Sigmoid": the head prefix is "/model.23/"
+    parts = name.strip("/").split("/")
+    prefix = ("/" if name.startswith("/") else "") + parts[0] + "/"
+    names = [op.get_friendly_name() for op in ops
+             if op.get_type_name() == "Sigmoid" or op.get_friendly_name().startswith(prefix)]
+    return nncf.IgnoredScope(names=names, validate=False)
+
+
+def quantize_int8(
+    model_path: str | Path,
+    calibration_video: str | Path,
+    out_xml: str | Path,
+    imgsz: int = DEFAULT_IMGSZ,
+    frames: int = 120,
+    keep_head_float: bool = True,
+) -> Path:
+    """Post-training INT8 quantization (NNCF) of an ONNX or OpenVINO model, calibrated on a video."""
+    try:
+        import nncf
+    except ImportError:
+        raise ExportError("INT8 quantization needs nncf: pip install -r requirements-gpu.txt") from None
+    import openvino as ov
+
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise ModelNotFoundError(model_path)
+    images = calibration_frames(calibration_video, frames)
+    try:
+        model = ov.Core().read_model(str(model_path))
+    except Exception as exc:
+        raise DetectorError(f"cannot load model {model_path}: {str(exc).splitlines()[0]}") from exc
+    dataset = nncf.Dataset(images, lambda image: preprocess([image], imgsz)[0])
+    quantized = nncf.quantize(
+        model,
+        dataset,
+        preset=nncf.QuantizationPreset.MIXED,
+        subset_size=len(images),
+        ignored_scope=head_ignored_scope(model) if keep_head_float else None,
+    )
+    out_xml = Path(out_xml)
+    out_xml.parent.mkdir(parents=True, exist_ok=True)
+    ov.save_model(quantized, str(out_xml), compress_to_fp16=False)
+    return out_xml
+
+
+def export_model(
+    model: str | Path,
+    out_dir: str | Path,
+    imgsz: int = DEFAULT_IMGSZ,
+    int8: bool = False,
+    calibration_video: str | Path | None = None,
+    calibration_frames_count: int = 120,
+) -> ExportResult:
+    """``.pt`` → ONNX + OpenVINO (ultralytics); ``.onnx`` → OpenVINO; plus INT8 when asked."""
+    model = Path(model)
+    if not model.exists():
+        raise ModelNotFoundError(model)
+    out_dir = Path(out_dir)
+    result = ExportResult()
+    if model.suffix == ".pt":
+        result.onnx, result.openvino = export_pt(model, out_dir, imgsz)
+    elif model.suffix == ".onnx":
+        result.onnx = model
+        result.openvino = onnx_to_openvino(model, out_dir / f"{model.stem}_openvino" / f"{model.stem}.xml")
+    elif model.suffix == ".xml":
+        result.openvino = model
+    else:
+        raise ExportError(f"unsupported model type {model.suffix!r}: give a .pt, .onnx or OpenVINO .xml file")
+    if int8:
+        if not calibration_video:
+            raise ExportError("--int8 needs --calibration VIDEO (frames from the camera to calibrate on)")
+        source = result.openvino or result.onnx
+        out = out_dir / f"{model.stem}_int8_openvino" / f"{model.stem}.xml"
+        result.openvino_int8 = quantize_int8(source, calibration_video, out, imgsz, calibration_frames_count)
+    return result
