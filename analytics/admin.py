@@ -9,6 +9,7 @@ from analytics.models import (
     QueueEvent,
     ShelfEvent,
     SpikeAlert,
+    StaleHour,
     ZoneEvent,
 )
 
@@ -87,4 +88,13 @@ class InsightAdmin(admin.ModelAdmin):
     list_display = ["title", "store", "period_start", "period_end", "source", "created_at"]
     list_filter = ["source", "store"]
     search_fields = ["title", "summary"]
-    readonly_fields = ["cited_numbers", "recommendations", "created_at"]
+    readonly_fields = ["cited_numbers", "recommendations", "created_at", "trigger", "payload", "error"]
+
+
+@admin.register(StaleHour)
+class StaleHourAdmin(admin.ModelAdmin):
+    """Hours waiting for re-aggregation after late events (drained every few minutes by beat)."""
+
+    list_display = ["store", "hour_start", "marked_at"]
+    list_filter = ["store"]
+    date_hierarchy = "hour_start"

@@ -137,7 +137,11 @@ class HourlyMetric(MetricFields):
         constraints = [
             models.UniqueConstraint(fields=["store", "scope", "scope_id", "hour_start"], name="hourly_metric_unique")
         ]
-        indexes = [models.Index(fields=["store", "scope", "local_date"], name="hourly_store_scope_date")]
+        indexes = [
+            models.Index(fields=["store", "scope", "local_date"], name="hourly_store_scope_date"),
+            # Spike detection reads weeks of store+camera hours by time.
+            models.Index(fields=["store", "scope", "hour_start"], name="hourly_store_scope_hour"),
+        ]
 
 
 class DailyMetric(MetricFields):

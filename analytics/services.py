@@ -281,38 +281,56 @@ def store_recent_hours_aggregate(store: Store, now: dt.datetime | None = None) -
     store_days_aggregate(store, dates)
 
 
+DRAIN_LOCK_KEY = "wink:analytics:stale-drain"
+
+
 def stale_hours_drain(limit: int = 5000) -> int:
     """Re-aggregate the hours marked by `hours_mark_stale`; returns how many hours were recomputed.
 
-    Rows re-marked while we work keep their newer `marked_at` and survive for the next drain.
+    No row locks are held while aggregating, so ingestion (which re-marks hours inside its own
+    transaction) never waits on a drain. A mark re-set while we work keeps its newer `marked_at` and
+    survives for the next drain. One drain at a time (a cache lock); a store that fails keeps its marks.
     """
+    from django.core.cache import cache
+
     from analytics.models import StaleHour
 
+    if not cache.add(DRAIN_LOCK_KEY, 1, timeout=15 * 60):
+        logger.info("another stale-hours drain is running; skipping")
+        return 0
     done = 0
-    with transaction.atomic():
-        marks = list(
-            StaleHour.objects.select_for_update(skip_locked=True)
-            .select_related("store")
-            .order_by("store_id", "hour_start")[:limit]
-        )
+    try:
+        marks = list(StaleHour.objects.select_related("store").order_by("store_id", "hour_start")[:limit])
         by_store: dict[int, list[StaleHour]] = {}
         for mark in marks:
             by_store.setdefault(mark.store_id, []).append(mark)
         for store_marks in by_store.values():
             store = store_marks[0].store
-            dates: set[dt.date] = set()
-            # Consecutive hours are recomputed as one range.
-            run_start = run_end = None
+            try:
+                _store_marks_aggregate(store, store_marks)
+            except Exception:
+                logger.exception(
+                    "re-aggregating %d hour(s) of %s failed; kept for the next drain", len(store_marks), store.store_id
+                )
+                continue
             for mark in store_marks:
-                if run_end is not None and mark.hour_start <= run_end:
-                    run_end = mark.hour_start + dt.timedelta(hours=1)
-                    continue
-                if run_start is not None:
-                    dates |= store_hours_aggregate(store, run_start, run_end)
-                run_start, run_end = mark.hour_start, mark.hour_start + dt.timedelta(hours=1)
-            dates |= store_hours_aggregate(store, run_start, run_end)
-            store_days_aggregate(store, dates)
+                StaleHour.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
             done += len(store_marks)
-        for mark in marks:
-            StaleHour.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
+    finally:
+        cache.delete(DRAIN_LOCK_KEY)
     return done
+
+
+def _store_marks_aggregate(store: Store, marks: list) -> None:
+    dates: set[dt.date] = set()
+    # Consecutive hours are recomputed as one range.
+    run_start = run_end = None
+    for mark in marks:
+        if run_end is not None and mark.hour_start <= run_end:
+            run_end = mark.hour_start + dt.timedelta(hours=1)
+            continue
+        if run_start is not None:
+            dates |= store_hours_aggregate(store, run_start, run_end)
+        run_start, run_end = mark.hour_start, mark.hour_start + dt.timedelta(hours=1)
+    dates |= store_hours_aggregate(store, run_start, run_end)
+    store_days_aggregate(store, dates)

@@ -3,7 +3,7 @@ concurrent clients, gunicorn + PostgreSQL on this machine) beside PostgreSQL's o
 same rows into the same tables, measured in the same run. Also p50/p99 batch latency, and a check of
 zero loss / zero duplicates (every sent id stored exactly once; a retried slice reported as duplicates).
 
-    python bench/bench_ingest.py [--events 40000] [--clients 8] [--workers 2] [--threads 4]
+    python bench/bench_ingest.py [--events 40000] [--clients 4] [--workers 2] [--threads 4]
 
 Uses its own database (wink_ingest_bench, dropped and re-created) and the Redis db of REDIS_URL.
 Targets: HTTP rate >= 20% of the COPY rate; p99 batch latency < 250 ms.
@@ -115,7 +115,7 @@ def run_http(base: str, bodies: list[tuple[str, bytes]], clients: int) -> tuple[
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=40_000)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()

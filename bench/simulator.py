@@ -6,8 +6,8 @@ shelf, queue at the checkout (people in the queue overlap, so the detector misse
 them), and leave through the door. Passers-by walk along the street, window-shoppers walk up to the
 door and turn back, and a mannequin stands in the electronics zone for the whole scene.
 
-The ground truth is computed from the TRUE foot paths sampled every 20 ms with the GUIDE §2
-definitions (stays with < 1 s absences bridged, min_dwell, crossings of the line segment); the
+The ground truth is computed from the TRUE (noise-free) foot paths at the camera's frame times with
+the GUIDE §2 definitions (stays with < 1 s absences bridged, min_dwell, crossings of the line segment); the
 mannequin is not a person. Polygons are written in screenshot coordinates (1920x1080) so that replays
 exercise the screenshot→frame scaling.
 
@@ -273,7 +273,8 @@ def _stays(inside: np.ndarray, t: np.ndarray) -> list[tuple[float, float]]:
     return out
 
 
-def ground_truth(people: list[Person], dt: float = 0.02) -> dict:
+def ground_truth(people: list[Person], fps: float) -> dict:
+    """GUIDE §2 metrics from the true (noise-free) foot paths, observed at the camera's frame times."""
     regions = [("zones", k, v) for k, v in ZONES.items()] + [("shelves", k, v) for k, v in SHELVES.items()] + \
               [("queues", k, v) for k, v in QUEUES.items()]
     polys = {(sec, rid): shapely.Polygon(pts) for sec, rid, pts in regions}
@@ -286,10 +287,12 @@ def ground_truth(people: list[Person], dt: float = 0.02) -> dict:
         nx, ny = -nx, -ny
     seen = 0
     for p in people:
-        t = np.arange(p.keys[0][0], p.t_end + dt / 2, dt)
+        t = np.arange(math.ceil(p.keys[0][0] * fps), math.floor(p.t_end * fps) + 1) / fps
+        if len(t) < 2:
+            continue
         x, y = p.pos(t)
-        in_frame = np.array([visible(box_of(a, b)) for a, b in zip(x[::10], y[::10])])
-        if in_frame.sum() * 10 * dt >= 1.0:
+        in_frame = np.array([visible(box_of(a, b)) for a, b in zip(x, y)])
+        if in_frame.sum() / fps >= 1.0:
             seen += 1
         d = (x - ax) * nx + (y - ay) * ny
         s = np.sign(d)
@@ -369,7 +372,7 @@ def simulate(out_dir: str | Path, seed: int = 1, fps: float = 4.0, noise: str = 
             for x1, y1, x2, y2, c in dets:
                 fh.write(f"{n},-1,{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{c:.3f},-1,-1,-1\n")
     (out / "camera.json").write_text(json.dumps(camera_config(fps), indent=2))
-    gt = ground_truth(people)
+    gt = ground_truth(people, fps)
     (out / "gt_summary.json").write_text(json.dumps(gt, indent=2))
     return gt
 

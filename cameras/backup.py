@@ -103,6 +103,42 @@ def _dump_postgresql(target: Path, alias: str, progress: Progress) -> None:
                     "--file", str(target), *args], env, on_line)
 
 
+def _restore_postgresql(db_file: Path, alias: str, progress: Progress) -> None:
+    """Replace schema `public` with the dump's content in ONE transaction: tables that the backup does not have
+    (added by a later migration) go too, and any error leaves the database as it was."""
+    args, env = _pg_args_env(alias)
+    with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_err:
+        psql = subprocess.Popen(
+            [_need("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+             "--file", "-", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err, env=env,
+        )
+        restore = subprocess.Popen(
+            [_need("pg_restore"), "--no-owner", "--no-privileges", "--file", "-", str(db_file)],
+            stdout=subprocess.PIPE, stderr=restore_err, env=env,
+        )
+        assert psql.stdin is not None and restore.stdout is not None
+        tables = 0
+        try:
+            psql.stdin.write(b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+            for line in restore.stdout:
+                if line.startswith(b"COPY "):
+                    tables += 1
+                    progress(f"  [{tables}] {line.split(b' ', 2)[1].decode(errors='replace')}")
+                psql.stdin.write(line)
+            psql.stdin.close()
+        except BrokenPipeError:
+            pass  # psql stopped at an error: its exit status and message tell
+        restore.stdout.close()
+        restore_status, psql_status = restore.wait(), psql.wait()
+        for status, errors, name in ((restore_status, restore_err, "pg_restore"), (psql_status, psql_err, "psql")):
+            if status != 0:
+                errors.seek(0)
+                lines = [line for line in errors.read().decode(errors="replace").splitlines() if line.strip()]
+                raise BackupError(f"{name} failed ({lines[-1] if lines else f'exit status {status}'}); "
+                                  "the database was left unchanged")
+
+
 def _copy_sqlite(source: str, target: str, progress: Progress) -> None:
     def report(_status, remaining, total):
         if total:
@@ -199,18 +235,9 @@ def backup_restore(archive_path: Path, *, alias: str = "default", include_media:
         db_file = Path(tmp) / manifest["database"]
         connections[alias].close()
         if engine == "postgresql":
-            progress(f"Restoring PostgreSQL database {settings.DATABASES[alias]['NAME']} (pg_restore --clean)")
-            args, env = _pg_args_env(alias)
-            restored = 0
-
-            def on_line(line: str) -> None:
-                nonlocal restored
-                if "processing data for table" in line:
-                    restored += 1
-                    progress(f"  [{restored}] {line.rsplit(' ', 1)[-1].strip(chr(34))}")
-
-            _run_streaming([_need("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                            "--single-transaction", "--verbose", *args, str(db_file)], env, on_line)
+            progress(f"Restoring PostgreSQL database {settings.DATABASES[alias]['NAME']} (pg_restore | psql, one "
+                     "transaction)")
+            _restore_postgresql(db_file, alias, progress)
         else:
             progress(f"Restoring SQLite database {settings.DATABASES[alias]['NAME']} (online backup API)")
             _copy_sqlite(str(db_file), str(settings.DATABASES[alias]["NAME"]), progress)

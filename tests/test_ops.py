@@ -628,3 +628,45 @@ def test_export_import_store_round_trip(tmp_path, settings, capsys):
     assert _snapshot()["events"] == 25
     with pytest.raises(CommandError, match="does not exist"):
         call_command("export_store", "store_nowhere", "-o", str(tmp_path / "x.gz"))
+
+
+# --- CSRF ---------------------------------------------------------------------------------------------------------
+
+
+def test_every_post_form_carries_a_csrf_token():
+    offenders = []
+    for template in (REPO / "templates").rglob("*.html"):
+        text = template.read_text()
+        for form in re.findall(r"<form\b[^>]*>.*?</form>", text, re.S | re.I):
+            opening = form.split(">", 1)[0].lower()
+            if 'method="post"' in opening and "csrf_token" not in form:
+                offenders.append(template.relative_to(REPO).as_posix())
+    assert not offenders, f"POST forms without {{% csrf_token %}}: {offenders}"
+
+
+@pytest.mark.django_db
+def test_session_authenticated_api_writes_need_the_csrf_token(admin_user, store):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin_user)
+    body = {"name": "Door", "rtsp_url": "rtsp://u:p@10.0.0.9/s", "enabled": True}
+    refused = browser.post("/api/cameras", body, content_type="application/json")
+    assert refused.status_code == 403 and "CSRF" in refused.content.decode()
+    browser.get("/admin/")  # sets the csrftoken cookie
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post("/api/cameras", {**body, "store_id": store.store_id}, content_type="application/json",
+                            HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 201, accepted.content
+
+
+def test_no_model_stores_video_or_images_beyond_zone_screenshots():
+    from django.apps import apps
+    from django.db import models as dj_models
+
+    file_fields = sorted(
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models() if not model._meta.label.startswith(("auth.", "admin."))
+        for field in model._meta.concrete_fields if isinstance(field, dj_models.FileField)
+    )
+    assert file_fields == ["cameras.CameraScreenshot.image"]

@@ -92,6 +92,7 @@ def test_openapi_fuzz_finds_no_server_errors(live_server, settings, tmp_path):
              "--suppress-health-check", "all", "--warnings", "off",
              "--report", "junit", "--report-dir", str(tmp_path)],
             capture_output=True, text=True, timeout=MAX_TIME_SECONDS + 120,
+            cwd=tmp_path,  # schemathesis keeps a .schemathesis/ cache in its working directory
             env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
         )
     finally:

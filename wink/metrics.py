@@ -121,6 +121,9 @@ def _record_beat_publish(sender=None, **_kwargs):
 class CeleryCollector:
     """Queue depth (LLEN at scrape time), task failures, live workers and beat activity, all from Redis."""
 
+    def describe(self):
+        return []  # read at scrape time only (no Redis call when the collector is registered)
+
     def collect(self):
         client = redis_client()
         if client is None:
@@ -187,6 +190,9 @@ class CeleryCollector:
 class BusinessCollector:
     """Numbers from the database and the live state cache: people now per store, camera heartbeat age, recent
     spike alerts. Cheap indexed queries, run at scrape time in whichever process answers."""
+
+    def describe(self):
+        return []
 
     def collect(self):
         people = GaugeMetricFamily("wink_people_now", "People in view now across a store's cameras", labels=["store"])

@@ -160,6 +160,7 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "120/min"),
         "user": env_str("THROTTLE_USER", "1200/min"),
         "ingest": env_str("THROTTLE_INGEST", "600/min"),
+        "insights": env_str("THROTTLE_INSIGHTS", "30/hour"),  # views that call OpenAI: throttle_scope = "insights"
     },
     "EXCEPTION_HANDLER": "wink.api.exception_handler",
     # Proxies in front of Django whose X-Forwarded-For entry is trusted for per-IP throttling (nginx-proxy = 1).

@@ -52,6 +52,7 @@ class ExitReason:
     HELD = "held"  # another runner holds the lease
     DELETED = "deleted"
     DISABLED = "disabled"
+    NO_STREAM = "no_stream"  # the stream URL was cleared
     LEASE_LOST = "lease_lost"
     SHUTDOWN = "shutdown"
     STOPPED = "stopped"  # stop_event or max_seconds (run_camera command, tests)
@@ -159,6 +160,8 @@ class CameraRunner:
             return ExitReason.DELETED
         if not self.camera.enabled:
             return ExitReason.DISABLED
+        if not self.camera.rtsp_url:
+            return ExitReason.NO_STREAM
         self.runtime = selectors.camera_runtime(self.camera_pk)
         log.info("camera %s: runner started (%s)", self.camera.camera_id, self.lease.token)
         self._build(reopen=True)
@@ -287,6 +290,8 @@ class CameraRunner:
             return ExitReason.DELETED
         if not runtime.enabled:
             return ExitReason.DISABLED
+        if not runtime.rtsp_url:
+            return ExitReason.NO_STREAM
         if self.source is None and not self.config_error:
             self._build(reopen=True)  # the stream gave up earlier: try again
         if runtime != self.runtime:
@@ -392,7 +397,7 @@ class CameraRunner:
 
     def _stop(self, reason: str) -> None:
         try:
-            if reason in (ExitReason.DISABLED, ExitReason.STOPPED) and self.pipeline is not None:
+            if reason in (ExitReason.DISABLED, ExitReason.NO_STREAM, ExitReason.STOPPED) and self.pipeline is not None:
                 # the camera stops here and nobody takes over: close the visits in progress now
                 self.pending.extend(self.pipeline.finish())
             if reason != ExitReason.DELETED:
@@ -400,8 +405,9 @@ class CameraRunner:
             if self.source is not None:
                 self.source.close()
                 self.source = None
-            if reason == ExitReason.DISABLED:
-                self._set_status(Camera.Status.OFFLINE, "disabled")
+            if reason in (ExitReason.DISABLED, ExitReason.NO_STREAM):
+                why = "disabled" if reason == ExitReason.DISABLED else "no stream URL"
+                self._set_status(Camera.Status.OFFLINE, why)
             try:
                 metrics.camera_metrics_delete(self.client, self.camera_pk)
             except redis.RedisError:

@@ -11,7 +11,11 @@ Guarantees:
 - An id already stored for another store or camera is rejected ("event_id conflict"), never
   reported as a duplicate of someone else's event.
 - Timestamps more than INGEST_MAX_FUTURE_SECONDS ahead of server time are rejected; late ones are
-  accepted and, after commit, their store-local hours are marked stale for re-aggregation.
+  accepted and their store-local hours are marked stale for re-aggregation
+  (`analytics.services.hours_mark_stale`) in the same transaction, as its last statement: the marks
+  become visible exactly when the events do (the drain can never miss them), a crash cannot keep one
+  without the other, and a request saves a second commit. A failing mark is logged and rolled back
+  to its savepoint; the events still commit (the hourly full aggregation repairs the hour).
 """
 
 from __future__ import annotations
@@ -331,7 +335,7 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
         if event_id in pending[etype]:
             in_batch_duplicates += 1
             continue
-        # Foreign keys as raw ids: the rows go through get_db_prep_save of each field, not the ORM.
+        # Foreign keys as raw ids: rows are written by field name, not through the ORM.
         row.update(event_id=event_id, store=store.pk, camera=camera.pk if camera else None, camera_key=camera_key,
                    source=source, received_at=now)
         pending[etype][event_id] = (index, row)
@@ -348,7 +352,8 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
             if not by_id:
                 continue
             model = MODELS[etype]
-            inserted = _insert_returning(model, [row for _, row in by_id.values()])
+            # Sorted by id: concurrent batches sharing ids take the unique-index locks in one order (no deadlock).
+            inserted = _insert_returning(model, [by_id[event_id][1] for event_id in sorted(by_id)])
             conflicts = [event_id for event_id in by_id if event_id not in inserted]
             clashes = _owned_elsewhere(model, conflicts, store=store, camera_key=camera_key) if conflicts else set()
             for event_id in clashes:
@@ -368,8 +373,7 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
         result.duplicates += in_batch_duplicates
         result.touched_hours = sorted(touched)
         if touched:
-            hours = list(result.touched_hours)
-            transaction.on_commit(lambda: _mark_stale(store, hours))
+            _mark_stale(store, result.touched_hours)
     result.rejected.sort(key=lambda item: item["index"])
     return result
 
@@ -379,8 +383,9 @@ def _mark_stale(store: Store, hours: list[datetime]) -> None:
     if mark is None:
         return
     try:
-        mark(store, hours)
-    except Exception:  # events are committed; a failed mark is repaired by the hourly full aggregation
+        with transaction.atomic():  # a savepoint: a failed mark must not cost the events
+            mark(store, hours)
+    except Exception:
         logger.exception("could not mark %d hour(s) of store %s stale", len(hours), store.store_id)
 
 

@@ -94,6 +94,19 @@ class ServerProcess:
         self.process = None
 
 
+def ingest_cache_clear() -> None:
+    """Forget live state and throttle counters (only ours: the Redis db may be shared with other tests)."""
+    import redis
+
+    if not settings.REDIS_URL:
+        return
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for pattern in ("*wink:live:*", "*wink:throttle:*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+
+
 @dataclass
 class Tenant:
     organization: object

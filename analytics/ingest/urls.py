@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from analytics.ingest import views
 
-UUID = r"[0-9a-fA-F-]{32,36}"
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 urlpatterns = [
     re_path(r"^admin/edge-keys/?$", views.EdgeKeyListCreateView.as_view(), name="edge-keys"),

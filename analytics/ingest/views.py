@@ -299,22 +299,33 @@ class EdgeKeyListCreateView(AdminAPIView):
         return Response({"keys": EdgeKeyInfoSerializer(keys, many=True).data})
 
 
-@extend_schema(tags=["admin"])
+KEY_ID_PARAM = OpenApiParameter("key_id", uuid.UUID, OpenApiParameter.PATH, description="Edge key id")
+
+
+def _edge_key_or_404(key_id: str) -> EdgeKey:
+    try:
+        key_uuid = uuid.UUID(str(key_id))
+    except ValueError:
+        raise NotFound("key_id: no such edge key") from None
+    return get_object_or_404(EdgeKey.objects.select_related("store", "camera"), pk=key_uuid)
+
+
+@extend_schema(tags=["admin"], parameters=[KEY_ID_PARAM])
 class EdgeKeyRevokeView(AdminAPIView):
     @extend_schema(summary="Revoke an edge key (effective at once; idempotent)", request=None,
                    responses={200: EdgeKeyInfoSerializer, 404: OpenApiResponse()})
     def post(self, request, key_id):
-        edge_key = edge_key_revoke(get_object_or_404(EdgeKey.objects.select_related("store", "camera"), pk=key_id))
+        edge_key = edge_key_revoke(_edge_key_or_404(key_id))
         return Response(EdgeKeyInfoSerializer(edge_key).data)
 
 
 
-@extend_schema(tags=["admin"])
+@extend_schema(tags=["admin"], parameters=[KEY_ID_PARAM])
 class EdgeKeyDetailView(AdminAPIView):
     @extend_schema(summary="Revoke an edge key (same as POST …/revoke)", request=None,
                    responses={200: EdgeKeyInfoSerializer, 404: OpenApiResponse()})
     def delete(self, request, key_id):
-        edge_key = edge_key_revoke(get_object_or_404(EdgeKey.objects.select_related("store", "camera"), pk=key_id))
+        edge_key = edge_key_revoke(_edge_key_or_404(key_id))
         return Response(EdgeKeyInfoSerializer(edge_key).data)
 
 

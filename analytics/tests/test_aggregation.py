@@ -218,3 +218,14 @@ def test_portable_path_matches_postgres():
         a, b = sql[key].as_fields(), py[key].as_fields()
         for name in a:
             assert a[name] == pytest.approx(b[name]), (key, name)
+
+
+def test_aggregate_command_rejects_bad_input_in_one_line(capsys):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--from: 'yesterday' is not a date"):
+        call_command("aggregate", date_from="yesterday")
+    with pytest.raises(CommandError, match="--store: no store"):
+        call_command("aggregate", store="missing_store")
+    with pytest.raises(CommandError, match="is after --to"):
+        call_command("aggregate", date_from="2025-10-02", date_to="2025-10-01")

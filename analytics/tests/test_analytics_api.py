@@ -194,7 +194,7 @@ def test_spikes_both_guide_calls(client, tenant):
         "direction": "up",
         "kind": "traffic",
     }
-    assert spike["end"] > spike["start"] and spike["score"] > 3.5
+    assert spike["end"] > spike["start"] and spike["score"] > 4.0
     by_days = client.get("/api/analytics/spikes?store_id=store_demo_001&days=7", **tenant["auth"]).json()
     assert [s["start"] for s in by_days["spikes"]] == [spike["start"]]
     bad = client.get("/api/analytics/spikes?date=2024-13-45", **tenant["auth"])

@@ -40,17 +40,33 @@ def test_central_source_and_deterministic_ids():
 
 
 @pytest.mark.django_db
-def test_touched_hours_are_store_local_and_marked_after_commit(django_capture_on_commit_callbacks):
+def test_touched_hours_are_store_local_and_marked_with_the_events():
     tenant = tenant_create(timezone="Asia/Kolkata")  # UTC+05:30: local hours start at :30 UTC
     events = [{"type": "entrance", "ts": "2025-10-01T10:10:00Z", "direction": "in", "event_id": str(uuid.uuid4())},
               {"type": "entrance", "ts": "2025-10-01T10:40:00Z", "direction": "in", "event_id": str(uuid.uuid4())}]
-    with django_capture_on_commit_callbacks(execute=True):
-        result = events_record_batch(store=tenant.store, camera=None, camera_key="cam_gone", events=events,
-                                     source="import")
+    result = events_record_batch(store=tenant.store, camera=None, camera_key="cam_gone", events=events,
+                                 source="import")
     assert result.touched_hours == [datetime(2025, 10, 1, 9, 30, tzinfo=UTC), datetime(2025, 10, 1, 10, 30, tzinfo=UTC)]
     assert sorted(StaleHour.objects.filter(store=tenant.store).values_list("hour_start", flat=True)) == \
         result.touched_hours
     assert EntranceEvent.objects.filter(camera__isnull=True, camera_key="cam_gone").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_stale_mark_does_not_cost_the_events(monkeypatch, caplog):
+    import analytics.services
+
+    def broken(store, hours):
+        StaleHour.objects.create(store=store, hour_start=hours[0])
+        raise RuntimeError("aggregation bookkeeping is down")
+
+    monkeypatch.setattr(analytics.services, "hours_mark_stale", broken)
+    tenant = tenant_create()
+    result = events_record_batch(store=tenant.store, camera=tenant.cameras["cam_entrance_01"], source="edge",
+                                 events=[{"type": "entrance", "ts": "2025-10-01T10:10:00Z", "direction": "in"}])
+    assert result.accepted == 1 and EntranceEvent.objects.filter(store=tenant.store).count() == 1
+    assert not StaleHour.objects.filter(store=tenant.store).exists()  # the half-done mark was rolled back
+    assert "aggregation bookkeeping is down" in caplog.text
 
 
 def test_local_hour_start_across_dst():

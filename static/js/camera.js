@@ -31,6 +31,7 @@
     }
   }
   showHeat.addEventListener("change", redraw);
+  window.addEventListener("resize", function () { redraw(); });
   showZones.addEventListener("change", redraw);
   redraw();
   if (shot) {

@@ -176,14 +176,24 @@
     });
   }
 
+  const MISSING = {
+    spikes: function () { document.getElementById("spike-list").innerHTML = '<li class="muted">Not available.</li>'; },
+    insights: function () { document.getElementById("insight-list").innerHTML = '<p class="muted">Not available.</p>'; },
+    realtime: function () { setMetric("footfall_compare", ""); W.chart(document.getElementById("hourly-chart"), { labels: [] }); },
+  };
+
+  const loaded = {};
   async function section(url, apply, name) {
     try {
       apply(await W.api("GET", url));
+      loaded[name] = true;
       return true;
     } catch (error) {
-      if (error.status === 404 && name !== "live") return true;  // not served by this deployment: nothing to show
-      console.warn(name, error);
-      return false;
+      console.warn(name, error.message);
+      // A section this deployment does not serve (or that fails) says so instead of "Loading…" forever;
+      // numbers already shown stay until the next successful refresh.
+      if (MISSING[name] && !loaded[name]) MISSING[name]();
+      return name !== "live";
     }
   }
 

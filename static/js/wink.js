@@ -171,10 +171,16 @@
     return points.map(function (p) { return [p[0] * sx, p[1] * sy]; });
   }
 
+  // Canvas pixels per CSS pixel, so strokes and labels keep a readable size on a phone and on a big screen.
+  function cssUnit(canvas) {
+    const shown = canvas.clientWidth || 800;
+    return Math.max(0.5, canvas.width / shown) * 0.8;
+  }
+
   function drawPolygon(ctx, points, color, options) {
     if (!points.length) return;
     const o = options || {};
-    const unit = ctx.canvas.width / 800;
+    const unit = cssUnit(ctx.canvas);
     ctx.save();
     ctx.beginPath();
     points.forEach(function (p, i) { if (i === 0) ctx.moveTo(p[0], p[1]); else ctx.lineTo(p[0], p[1]); });
@@ -216,7 +222,7 @@
 
   function drawLine(ctx, line, inside, options) {
     const o = options || {};
-    const unit = ctx.canvas.width / 800;
+    const unit = cssUnit(ctx.canvas);
     ctx.save();
     ctx.lineWidth = Math.max(3, 4 * unit);
     ctx.strokeStyle = o.color || "#facc15";

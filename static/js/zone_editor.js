@@ -302,9 +302,11 @@
       const pointsDetails = W.el("details", {}, [W.el("summary", { text: "Points" }),
         W.el("label", { for: ptsId, class: "visually-hidden", text: "Points of " + zone.name }), pts]);
       const row = W.el("tr", { "data-zone-id": zone.zone_id }, [
-        W.el("td", {}, [W.el("label", { for: nameId, class: "visually-hidden", text: "Name of " + zone.zone_id }), swatch, " ",
-          nameInput, W.el("div", { class: "muted small", text: zone.zone_id }), pointsDetails]),
-        W.el("td", {}, [W.el("label", { for: typeId, class: "visually-hidden", text: "Type of " + zone.name }), select]),
+        W.el("td", {}, [
+          W.el("div", { class: "zone-head" }, [swatch, W.el("span", { class: "muted small", text: zone.zone_id })]),
+          W.el("label", { for: nameId, class: "visually-hidden", text: "Name of " + zone.zone_id }), nameInput,
+          W.el("label", { for: typeId, class: "visually-hidden", text: "Type of " + zone.name }), select,
+          pointsDetails]),
         W.el("td", {}, [W.el("div", { class: "btn-row" }, [save, del])]),
       ]);
       body.appendChild(row);
@@ -350,6 +352,8 @@
       }
     });
   }
+
+  window.addEventListener("resize", function () { redraw(); });
 
   /* ---- start ---- */
   document.getElementById("line-summary").textContent = describeLine(line);

@@ -7,18 +7,21 @@ for this package only, so the rest of the suite keeps Django's check.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("WINK_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium chromium-driver; "
-                "scripts/ensure_services.sh does it)", allow_module_level=True)
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium chromium-driver; "
+           "scripts/ensure_services.sh does it)",
+)
 
 
 @pytest.fixture(scope="package", autouse=True)

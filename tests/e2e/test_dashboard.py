@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.e2e.conftest import assert_accessible_basics, sign_in
+from tests.e2e.conftest import assert_accessible_basics, needs_chromium, sign_in
+
+pytestmark = needs_chromium
 
 
 def wait_live(page) -> None:
@@ -99,6 +101,12 @@ def test_sign_in_lands_on_overview_whose_numbers_match_the_api(live_server, page
     )
     assert width <= 390, f"the overview scrolls sideways on a phone ({width}px wide): {wide}"
     shots(page, "03_overview_phone")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/")
+    assert page.goto(f"{live_server.url}/stores/{seed.store.store_id}/").url.endswith(
+        f"/accounts/login/?next=/stores/{seed.store.store_id}/"
+    )
 
 
 def test_a_user_of_another_organisation_is_refused(live_server, page, seed, shots):

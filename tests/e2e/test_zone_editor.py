@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import assert_accessible_basics, sign_in
+from tests.e2e.conftest import assert_accessible_basics, needs_chromium, sign_in
 from tests.e2e.seed import FLOOR_GREY, SHOT_SIZE, screenshot_png
 from zones.models import EntranceLine, Zone
 
 CANVAS = "#editor-canvas"
+
+
+pytestmark = needs_chromium
 
 
 def open_editor(page, live_server, seed):
@@ -103,6 +106,10 @@ def test_invalid_polygon_is_refused_with_the_api_message(live_server, page, seed
     assert "Zone not saved" in text and "polygon_json" in text and "edges must not cross" in text
     assert page.get_by_role("alert").filter(has_text="edges must not cross").is_visible()
     shots(page, "12_zone_editor_invalid")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shots(page, "14_zone_editor_phone", full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert Zone.objects.filter(camera=seed.floor).count() == before
 
     # Two points are not a polygon either; the message names the field.

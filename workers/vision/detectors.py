@@ -230,9 +230,13 @@ class Detector:
         if len(images) == 0:
             return []
         blob, boxes = preprocess(images, self.imgsz)
+        return postprocess(self.infer(blob), boxes, self.conf, self.iou)
+
+    def infer(self, blob: np.ndarray) -> np.ndarray:
+        """Raw network output for a ``preprocess()`` blob: for callers that batch frames of several cameras
+        themselves (preprocess per frame, one ``infer`` per batch, ``postprocess`` per frame)."""
         with self._lock:
-            output = self._infer(blob)
-        return postprocess(output, boxes, self.conf, self.iou)
+            return self._infer(blob)
 
     def detect_one(self, image: np.ndarray) -> list[Detection]:
         return self.detect([image])[0]
@@ -275,8 +279,11 @@ class OnnxRuntimeDetector(Detector):
         # no busy-waiting between runs: the cores are shared with video decoding and other cameras
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
-        if str(device).startswith("cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
-            providers.insert(0, "CUDAExecutionProvider")
+        if str(device).startswith("cuda"):
+            if "CUDAExecutionProvider" in ort.get_available_providers():
+                providers.insert(0, "CUDAExecutionProvider")
+            else:
+                log.warning("MODEL_DEVICE=%s but this onnxruntime has no CUDA provider: running on CPU", device)
         try:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
         except Exception as exc:

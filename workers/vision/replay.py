@@ -17,6 +17,9 @@ def replay(det_txt: Path, config: CameraConfig, out_dir: Path, start_time: datet
            frame_size: tuple[int, int] | None = None) -> dict:
     """Run the pipeline over a det.txt at `config.fps`; returns the summary.
 
+    tracks.txt holds every confirmed track matched at a frame, plus tracks missed for at most 0.5 s
+    (their predicted box), like the annotated video shows them.
+
     Frame size: `frame_size`, else the config's frame_size, else its screenshot_size (then the
     polygons are used unscaled). Start time defaults to 2025-01-01T00:00:00Z so that replays are
     reproducible.
@@ -30,7 +33,8 @@ def replay(det_txt: Path, config: CameraConfig, out_dir: Path, start_time: datet
         for n, t, dets in iter_frames(frames, config.fps):
             for ev in pipe.update(t, dets):
                 ef.write(json.dumps(ev, sort_keys=True) + "\n")
-            write_tracks(tf, n, pipe.tracks)
+            write_tracks(tf, n, pipe.tracker.output_tracks() if hasattr(pipe.tracker, "output_tracks") else pipe.tracks,
+                         matched_only=False)
         for ev in pipe.finish():
             ef.write(json.dumps(ev, sort_keys=True) + "\n")
     summary = pipe.summary()

@@ -46,7 +46,7 @@ class Tracker:
         low_thresh: float = 0.1,
         new_track_thresh: float = 0.55,
         max_lost_seconds: float = 10.0,
-        exit_lost_seconds: float = 1.0,
+        exit_lost_seconds: float = 0.5,
         min_hits: int | None = None,
         frame_size: tuple[int, int] | None = None,
         match_cost: float = 1.35,
@@ -58,6 +58,7 @@ class Tracker:
         low_penalty: float = 0.15,
         recover: bool = True,
         strong_conf: float = 0.65,
+        size_weight: float = 0.6,
     ):
         self.high_thresh = high_thresh
         self.low_thresh = low_thresh
@@ -75,6 +76,7 @@ class Tracker:
         self.low_penalty = low_penalty
         self.recover = recover
         self.strong_conf = strong_conf
+        self.size_weight = size_weight
 
         self._mean = np.zeros((0, 8))
         self._cov = np.zeros((0, 8, 8))
@@ -91,6 +93,27 @@ class Tracker:
     def tracks(self) -> list[TrackState]:
         """Confirmed tracks alive now (matched at the latest update or lost but kept)."""
         return [s for s in self._states if s.confirmed]
+
+    def output_tracks(self, max_coast_seconds: float = 0.5) -> list[TrackState]:
+        """Tracks to draw or write out now: confirmed tracks matched at this update, plus those
+        missed for at most `max_coast_seconds` (their Kalman-predicted box; the person is still
+        there, the detector just missed them) whose predicted centre is inside the frame."""
+        out = []
+        t = self._t if self._t is not None else 0.0
+        for i, s in enumerate(self._states):
+            if not s.confirmed:
+                continue
+            if s.matched:
+                out.append(s)
+                continue
+            if t - s.last_seen > max_coast_seconds or s.hits < 3:
+                continue
+            if self.frame_size is not None:
+                cx, cy = self._mean[i, 0], self._mean[i, 1]
+                if not (0 <= cx <= self.frame_size[0] and 0 <= cy <= self.frame_size[1]):
+                    continue
+            out.append(s)
+        return out
 
     def update(self, t: float, detections: Sequence[Detection]) -> list[TrackState]:
         t = float(t)
@@ -209,7 +232,7 @@ class Tracker:
         # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
         # needs overlap or a centre distance plausible for the time since the track was seen.
         feasible = size_ok & (maha < 13.8) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
-        cost = (1.0 - iou) + 0.5 * np.minimum(maha, 13.8) / 13.8 + 0.2 * np.abs(np.log(hr))
+        cost = (1.0 - iou) + 0.5 * np.minimum(maha, 13.8) / 13.8 + self.size_weight * np.abs(np.log(hr))
         cost = cost + np.where(is_high[det_idx], 0.0, self.low_penalty)[None, :]
         cost = np.where(feasible, cost, _INF)
         rows, cols = linear_sum_assignment(cost)

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import redis
 import yaml
-from django.conf import settings
 
 from analytics.ingest.keys import edge_key_revoke
-from analytics.ingest.testing import ServerProcess, tenant_create
+from analytics.ingest.testing import ServerProcess, ingest_cache_clear, tenant_create
 from analytics.models import EntranceEvent, ZoneEvent
 from cameras.models import EdgeKey
 from workers.edge.collector import EdgeCollector
@@ -33,7 +31,7 @@ FRAME = (1280, 720)
 
 @pytest.fixture
 def server(django_db_blocker):
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    ingest_cache_clear()
     process = ServerProcess().start()
     yield process
     process.stop()
