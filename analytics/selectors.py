@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -20,15 +21,18 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from analytics.aggregation import hour_buckets, local_day_bounds
+from analytics.aggregation import hour_buckets, local_day_bounds, local_floor
 from analytics.models import DailyMetric, EntranceEvent, HourlyMetric, Insight, StaleHour
-from analytics.services import LAST_AGGREGATION_KEY
-from analytics.spikes import spikes_detect
+from analytics.services import LAST_AGGREGATION_KEY, metrics_version_key
+from analytics.spikes import SpikeReport, spikes_detect
 from cameras.models import Store
 from cameras.selectors import store_list_for_user
 
+logger = logging.getLogger(__name__)
+
 # A camera counts as online when it reported within this many heartbeat intervals.
 ONLINE_HEARTBEATS = 3
+SPIKES_CACHE_SECONDS = 600  # rows written around the aggregation (imports) show within 10 min
 
 
 class StoreNotFound(LookupError):
@@ -332,15 +336,41 @@ def _scope_totals(rows, scope: str, count_field: str, avg_field: str, count_name
 # --- spikes, insights, health -------------------------------------------------------------------
 
 
+def _spikes_cached(store: Store, start: dt.datetime, end: dt.datetime) -> SpikeReport:
+    """spikes_detect, cached until the store's metrics change (the version moves on every aggregation)."""
+    if end <= start:
+        return SpikeReport(coverage=0.0)
+    try:
+        version = cache.get(metrics_version_key(store.pk), 0)
+        # created_at tells a recreated store (same pk, e.g. a fresh test database) from the old one.
+        key = (
+            f"wink:analytics:spikes:v1:{store.pk}:{store.created_at.timestamp():.6f}:"
+            f"{start.timestamp():.0f}:{end.timestamp():.0f}:{version}"
+        )
+        report = cache.get(key)
+    except Exception:  # the cache being down only costs a recomputation
+        key, report = None, None
+    if report is None:
+        report = spikes_detect(store, start, end)
+        if key is not None:
+            try:
+                cache.set(key, report, SPIKES_CACHE_SECONDS)
+            except Exception:
+                logger.warning("could not cache spikes of %s", store.store_id, exc_info=True)
+    return report
+
+
 def spikes_read(stores: list[Store], start_date: dt.date, end_date: dt.date) -> dict:
     """Spikes and data faults over store-local dates [start_date, end_date]; coverage over all stores."""
     spikes: list[dict] = []
     camera_hours = faulty = 0
     any_rows = False
+    now = timezone.now()
     for store in stores:
         start, _ = local_day_bounds(start_date, store.tzinfo)
         _, end = local_day_bounds(end_date, store.tzinfo)
-        report = spikes_detect(store, start, min(end, timezone.now() + dt.timedelta(hours=1)))
+        # Closed hours only: the running hour's partial counts would read as a drop.
+        report = _spikes_cached(store, start, min(end, local_floor(now, store.tzinfo)))
         spikes.extend(report.spikes)
         camera_hours += report.camera_hours
         faulty += report.faulty_camera_hours

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -162,15 +163,22 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
                 HourlyMetric.objects.filter(
                     store=store, scope="camera", scope_id=camera.camera_id, hour_start=bucket.start
                 ).update(camera_online=online)
-    _note_aggregation(now)
+    _note_aggregation(now, store.pk)
     return {b.local_date for b in buckets}
 
 
-def _note_aggregation(now: dt.datetime) -> None:
+def metrics_version_key(store_pk: int) -> str:
+    """Cache key of a number that changes whenever the store's hourly metrics change (read caches key on it)."""
+    return f"wink:analytics:metrics-version:{store_pk}"
+
+
+def _note_aggregation(now: dt.datetime, store_pk: int | None = None) -> None:
     from django.core.cache import cache
 
     try:
         cache.set(LAST_AGGREGATION_KEY, now, 7 * 24 * 3600)
+        if store_pk is not None:
+            cache.set(metrics_version_key(store_pk), time.time_ns(), None)
     except Exception:  # a cache outage must not fail the aggregation; health just shows no timestamp
         logger.warning("could not record the aggregation time in the cache", exc_info=True)
 

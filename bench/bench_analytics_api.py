@@ -54,6 +54,7 @@ CROSS JOIN LATERAL (SELECT random() AS r,
     (CASE WHEN extract(hour FROM h AT TIME ZONE s.timezone) BETWEEN 9 AND 20
           THEN 40 + 30 * sin(extract(hour FROM h AT TIME ZONE s.timezone) / 3.0) ELSE 0 END
      + random() * 10)::int AS n) AS v
+ORDER BY h, s.id  -- the hourly job's insertion order: stores interleaved, as in production
 """
 
 DAILY_SQL = """

@@ -137,8 +137,11 @@ def build_people(seed: int, duration: float) -> list[Person]:
         p.stay(service, rng, sway=2.0)
         queue_members.append((t_arr, p.t_end))
         queue_free_at = max(queue_free_at, p.t_end)
-    for p, speed, _ in customers:
+    for p, speed, queued in customers:
         y_door = rng.uniform(380, 600)
+        if queued:  # step out of the checkout towards the camera, then walk past in front of the queue
+            p.go(SERVER[0] + rng.uniform(-10, 10), 700.0, speed)
+            p.go(700.0, 700.0 + rng.uniform(-8, 8), speed)
         p.go(240.0, y_door, speed)
         x_st = rng.uniform(40, 100)
         p.go(x_st, y_door + rng.uniform(-30, 30), speed)

@@ -126,11 +126,20 @@ def _restore_postgresql(db_file: Path, alias: str, progress: Progress) -> None:
                     tables += 1
                     progress(f"  [{tables}] {line.split(b' ', 2)[1].decode(errors='replace')}")
                 psql.stdin.write(line)
-            psql.stdin.close()
         except BrokenPipeError:
             pass  # psql stopped at an error: its exit status and message tell
         restore.stdout.close()
-        restore_status, psql_status = restore.wait(), psql.wait()
+        restore_status = restore.wait()
+        if restore_status != 0:
+            # A truncated script must never reach psql's end of input (that would COMMIT half a restore):
+            # kill psql first, so its transaction is rolled back.
+            psql.kill()
+        else:
+            try:
+                psql.stdin.close()
+            except BrokenPipeError:
+                pass
+        psql_status = psql.wait()
         for status, errors, name in ((restore_status, restore_err, "pg_restore"), (psql_status, psql_err, "psql")):
             if status != 0:
                 errors.seek(0)

@@ -498,6 +498,32 @@ def test_backup_restore_round_trip_postgresql(tmp_path, settings, capsys):
     assert shot.read_bytes() == b"\x89PNG fake screenshot"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_restore_leaves_the_database_unchanged(tmp_path, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL restore")
+    import tarfile
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _make_data()
+    good = tmp_path / "good.tar"
+    call_command("backup", "-o", str(good), stdout=io.StringIO())
+    before = _snapshot()
+    # Same archive with the dump cut in half: pg_restore fails part-way through.
+    extracted = tmp_path / "x"
+    with tarfile.open(good) as archive:
+        archive.extractall(extracted, filter="data")
+    dump = extracted / "database.dump"
+    dump.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+    broken = tmp_path / "broken.tar"
+    with tarfile.open(broken, "w") as archive:
+        for name in ("manifest.json", "database.dump"):
+            archive.add(extracted / name, arcname=name)
+    with pytest.raises(CommandError, match="left unchanged"):
+        call_command("restore", str(broken), "--yes", stdout=io.StringIO())
+    assert _snapshot() == before
+
+
 @pytest.mark.django_db
 def test_restore_refuses_without_confirmation_or_with_a_bad_file(tmp_path):
     with pytest.raises(CommandError, match="--yes"):
@@ -670,3 +696,83 @@ def test_no_model_stores_video_or_images_beyond_zone_screenshots():
         for field in model._meta.concrete_fields if isinstance(field, dj_models.FileField)
     )
     assert file_fields == ["cameras.CameraScreenshot.image"]
+
+
+# --- deploy/ helpers: gunicorn multiprocess metrics, health checks, proxy basic auth -------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_gunicorn_workers_share_one_metrics_view(tmp_path):
+    """The web container's setup: gunicorn (deploy/gunicorn.conf.py) with 2 workers and PROMETHEUS_MULTIPROC_DIR."""
+    import urllib.request
+
+    port = _free_port()
+    multiproc = tmp_path / "prom"
+    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "REDIS_URL": "",
+           "WINK_VAR_DIR": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(multiproc), "WEB_CONCURRENCY": "2"}
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
+    server = subprocess.Popen([gunicorn, "--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+                               "--threads", "1", "wink.wsgi:application"], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        health = [sys.executable, "deploy/healthcheck.py", "http", f"http://127.0.0.1:{port}/healthz"]
+        deadline = time.time() + 90
+        while subprocess.run(health, cwd=REPO, capture_output=True).returncode != 0:
+            assert time.time() < deadline, "gunicorn did not become healthy"
+            assert server.poll() is None, "gunicorn exited"
+            time.sleep(0.5)
+        for _ in range(20):  # new connections: both workers answer some of them
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read()
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        served = _value(text, "wink_http_requests_total", '{view="healthz",method="GET",status="200"}')
+        assert served is not None and served >= 20  # the sum over processes, not one worker's share
+        assert len(list(multiproc.glob("counter_*.db"))) >= 2  # every worker wrote its own file
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_beat_health_check_reads_beats_last_publish(settings):
+    import redis
+
+    from wink import metrics
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    env = {**os.environ, "REDIS_URL": settings.REDIS_URL}
+    check = [sys.executable, "deploy/healthcheck.py", "beat"]
+    try:
+        client.set(metrics.BEAT_SEEN_KEY, time.time() - 600)
+        stale = subprocess.run(check, cwd=REPO, env=env, capture_output=True, text=True)
+        assert stale.returncode == 1 and "silent" in stale.stderr
+        client.set(metrics.BEAT_SEEN_KEY, time.time())
+        assert subprocess.run(check, cwd=REPO, env=env, capture_output=True).returncode == 0
+    finally:
+        client.delete(metrics.BEAT_SEEN_KEY)
+
+
+def test_proxy_basic_auth_files_hold_salted_hashes(tmp_path):
+    import base64
+    import hashlib
+
+    env = {**os.environ, "METRICS_DOMAIN": "metrics.winkai.in", "METRICS_USER": "ops", "METRICS_PASSWORD": "pa:ss w0rd",
+           "FLOWER_DOMAIN": "flower.winkai.in", "FLOWER_USER": "", "FLOWER_PASSWORD": "fl0wer"}
+    result = subprocess.run([sys.executable, "deploy/make_htpasswd.py", str(tmp_path)], cwd=REPO, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    user, hashed = (tmp_path / "metrics.winkai.in").read_text().strip().split(":", 1)
+    assert user == "ops" and "pa:ss" not in hashed and hashed.startswith("{SSHA}")
+    raw = base64.b64decode(hashed[len("{SSHA}"):])
+    digest, salt = raw[:20], raw[20:]
+    assert hashlib.sha1(b"pa:ss w0rd" + salt).digest() == digest  # what nginx checks
+    assert (tmp_path / "flower.winkai.in").read_text().startswith("admin:{SSHA}")
+    refused = subprocess.run([sys.executable, "deploy/make_htpasswd.py", str(tmp_path)], cwd=REPO,
+                             env={**env, "METRICS_PASSWORD": ""}, capture_output=True, text=True)
+    assert refused.returncode == 1 and "METRICS_PASSWORD" in refused.stderr

@@ -197,3 +197,19 @@ def test_email_url_forms(monkeypatch):
     monkeypatch.setenv("EMAIL_PORT", "2525")
     parts = email_settings()
     assert parts["EMAIL_BACKEND"].endswith("smtp.EmailBackend") and parts["EMAIL_PORT"] == 2525
+
+
+@pytest.mark.django_db
+def test_admin_action_sends_a_test_alert_per_channel(store, admin_user, client, receiver):
+    good = AlertChannel.objects.create(store=store, kind="discord", target=receiver.url("/discord"))
+    bad = AlertChannel.objects.create(store=store, kind="webhook", target="http://127.0.0.1:9/closed")
+    client.force_login(admin_user)
+    response = client.post("/admin/workers/alertchannel/", {
+        "action": "send_test_alert", "_selected_action": [good.pk, bad.pk],
+    }, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ": sent" in page and "ConnectionError" in page
+    assert receiver.requests[0][1]["content"].startswith("**Test alert**")
+    bad.refresh_from_db()
+    assert bad.last_error

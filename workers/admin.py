@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from workers.alerts import alert_channel_test
 from workers.models import AlertChannel, AlertNotice
 
 
@@ -10,6 +11,16 @@ class AlertChannelAdmin(admin.ModelAdmin):
     search_fields = ["store__store_id", "store__name"]
     list_select_related = ["store"]
     readonly_fields = ["last_sent_at", "last_error", "created_at"]
+    actions = ["send_test_alert"]
+
+    @admin.action(description="Send a test alert through the selected channels")
+    def send_test_alert(self, request, queryset):
+        for channel in queryset.select_related("store"):
+            result = alert_channel_test(channel)
+            if result.ok:
+                self.message_user(request, f"{channel}: sent", messages.SUCCESS)
+            else:
+                self.message_user(request, f"{channel}: {result.error}", messages.ERROR)
 
     @admin.display(description="target")
     def masked_target(self, channel: AlertChannel) -> str:

@@ -54,23 +54,31 @@ def _deliver(channel: AlertChannel, store: Store, subject: str, body: str) -> No
         raise RuntimeError(f"webhook answered HTTP {response.status_code}")
 
 
+def _send(channel: AlertChannel, store: Store, subject: str, body: str) -> Delivery:
+    try:
+        _deliver(channel, store, subject, body)
+    except Exception as error:  # one broken channel must not stop the others or the caller
+        message = f"{error.__class__.__name__}: {error}"[:500]
+        logger.warning("alert to %s channel %s of %s failed: %s", channel.kind, channel.pk, store.store_id, message)
+        AlertChannel.objects.filter(pk=channel.pk).update(last_error=message)
+        return Delivery(channel.pk, channel.kind, False, message)
+    AlertChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")
+    return Delivery(channel.pk, channel.kind, True)
+
+
 def alerts_notify(store: Store, subject: str, body: str) -> list[Delivery]:
     """Send one alert to all enabled channels of `store`; returns what happened per channel."""
-    results: list[Delivery] = []
-    for channel in AlertChannel.objects.filter(store=store, enabled=True).order_by("id"):
-        try:
-            _deliver(channel, store, subject, body)
-        except Exception as error:  # one broken channel must not stop the others or the caller
-            message = f"{error.__class__.__name__}: {error}"[:500]
-            logger.warning("alert to %s channel %s of %s failed: %s", channel.kind, channel.pk, store.store_id, message)
-            AlertChannel.objects.filter(pk=channel.pk).update(last_error=message)
-            results.append(Delivery(channel.pk, channel.kind, False, message))
-        else:
-            AlertChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")
-            results.append(Delivery(channel.pk, channel.kind, True))
+    results = [_send(channel, store, subject, body)
+               for channel in AlertChannel.objects.filter(store=store, enabled=True).order_by("id")]
     if not results:
         logger.info("alert for %s has no channel: %s", store.store_id, subject)
     return results
+
+
+def alert_channel_test(channel: AlertChannel) -> Delivery:
+    """A test message through one channel (admin action), so an operator sees a wrong address at once."""
+    store = channel.store
+    return _send(channel, store, "Test alert", f"WINK can reach this channel for {store.name} ({store.store_id}).")
 
 
 def camera_outages_check(now=None) -> dict[str, int]:

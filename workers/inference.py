@@ -39,6 +39,8 @@ class InferenceEngine:
         # any other detector gets whole frames through its own batched detect().
         self._split = hasattr(detector, "_infer") and type(detector).detect is Detector.detect
         self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._warm: set[tuple[int, ...]] = set()
+        self._warm_lock = threading.Lock()
         self._closed = False
         self.batches = 0
         self.frames = 0
@@ -56,11 +58,24 @@ class InferenceEngine:
         future: Future = Future()
         if self._split:
             blob, boxes = preprocess([image], self.detector.imgsz)
+            if blob.shape[1:] not in self._warm:
+                self._warm_up(blob)
             self._queue.put(_Job(blob, None, future))
             output = future.result(timeout)
             return postprocess(output, boxes, self.detector.conf, self.detector.iou)[0]
         self._queue.put(_Job(None, image, future))
         return future.result(timeout)
+
+    def _warm_up(self, blob: np.ndarray) -> None:
+        """Run every batch size once for a new input shape, so that backends which compile per shape
+        (OpenVINO) do it now, not in the middle of a batch that several cameras wait for."""
+        with self._warm_lock:
+            if blob.shape[1:] in self._warm:
+                return
+            for size in range(1, self.max_batch + 1):
+                with self.detector._lock:
+                    self.detector._infer(np.repeat(blob, size, axis=0))
+            self._warm.add(blob.shape[1:])
 
     def close(self) -> None:
         self._closed = True
@@ -144,6 +159,10 @@ def shared_engine() -> InferenceEngine:
 
             started = time.perf_counter()
             detector = detector_from_settings()
-            _engine = InferenceEngine(detector, max_batch=settings.CAMERA_INFERENCE_MAX_BATCH)
+            # Measured on the 2-core CPU host, batching frames gains nothing (bench/bench_capacity.py
+            # --max-batch); on a GPU it does.
+            on_gpu = str(settings.MODEL_DEVICE).startswith("cuda")
+            max_batch = settings.CAMERA_INFERENCE_MAX_BATCH or (8 if on_gpu else 1)
+            _engine = InferenceEngine(detector, max_batch=max_batch)
             log.info("loaded detector %s in %.1fs", detector.name, time.perf_counter() - started)
         return _engine

@@ -56,6 +56,7 @@ class ExitReason:
     LEASE_LOST = "lease_lost"
     SHUTDOWN = "shutdown"
     STOPPED = "stopped"  # stop_event or max_seconds (run_camera command, tests)
+    CRASHED = "crashed"
 
 
 class _FileLoop:
@@ -147,10 +148,13 @@ class CameraRunner:
             return ExitReason.HELD
         leases.dispatch_clear(self.camera_pk, self.client)
         leases.lease_journal_add(self.camera_pk, "start", self.lease.token, self.client, worker=self.worker_name)
-        reason = ExitReason.STOPPED
+        reason = ExitReason.CRASHED  # another runner takes over: leave the open visits to it
         try:
             reason = self._run()
             return reason
+        except Exception as exc:
+            self._set_status(Camera.Status.ERROR, f"runner crashed: {exc!r}")
+            raise
         finally:
             self._stop(reason)
 

@@ -145,6 +145,17 @@ def _device_ts(data: dict):
         raise ValidationError({"device_ts": [error.reason.split(": ", 1)[-1]]}) from None
 
 
+def _count_outcomes(result) -> None:
+    """Prometheus `wink_ingest_events_total{outcome}` (wink/metrics.py; IngestionErrorRate alerts on it)."""
+    try:
+        from wink.metrics import ingest_events_count
+    except ImportError:
+        return
+    ingest_events_count("accepted", result.accepted)
+    ingest_events_count("duplicate", result.duplicates)
+    ingest_events_count("rejected", len(result.rejected))
+
+
 class EdgeAPIView(APIView):
     authentication_classes = [EdgeKeyAuthentication]
     permission_classes = [IsAuthenticated]
@@ -184,6 +195,8 @@ class IngestEventsView(EdgeAPIView):
         store, camera = _store_and_camera_for_key(request.auth, data)
         _device_ts(data)
         result = events_record_batch(store=store, camera=camera, events=events, source="edge", dry_run=dry_run)
+        if not dry_run:
+            _count_outcomes(result)
         body = {"status": "ok", "store_id": store.store_id, "camera_id": camera.camera_id, **result.as_dict(),
                 "dry_run": dry_run, "server_ts": selectors.iso_z(timezone.now())}
         return Response(body, status=status.HTTP_200_OK)

@@ -295,3 +295,27 @@ def test_openapi_documents_the_endpoints(client, tenant):
         "/api/analytics/insights",
     ):
         assert any(p.rstrip("/") == path for p in paths), path
+
+
+def test_spikes_cache_follows_new_aggregates(client, tenant):
+    store = tenant["store"]
+    day = timezone.now().astimezone(store.tzinfo).date() - dt.timedelta(days=1)
+    start, _ = local_day_bounds(day - dt.timedelta(days=35), store.tzinfo)
+    rows, t = [], start
+    while t < start + dt.timedelta(days=36):
+        local = t.astimezone(store.tzinfo)
+        common = {"store": store, "hour_start": t, "local_date": local.date(), "local_hour": local.hour}
+        value = 20 + local.hour % 2
+        rows.append(HourlyMetric(scope="store", footfall_in=value, footfall_out=value, **common))
+        t += dt.timedelta(hours=1)
+    HourlyMetric.objects.bulk_create(rows)
+    url = f"/api/analytics/spikes?date={day.isoformat()}"
+    assert client.get(url, **tenant["auth"]).json()["spikes"] == []
+    hour_start = local_day_bounds(day, store.tzinfo)[0] + dt.timedelta(hours=15)
+    for n in range(60):  # late events arrive for 15:00 and the hour is re-aggregated
+        entrance(store, hour_start + dt.timedelta(seconds=30 * n), "in", f"late{n}", camera_key="cam_entrance_01")
+    store_range_aggregate(store, hour_start, hour_start + dt.timedelta(hours=1))
+    spikes = client.get(url, **tenant["auth"]).json()["spikes"]
+    assert [(s["metric"], s["observed"], s["direction"]) for s in spikes if s["kind"] == "traffic"] == [
+        ("footfall", 60.0, "up")
+    ]

@@ -30,6 +30,16 @@ from .zones import UNMOVED_STATIC_S, LineCounter, StaticFilter, StayMachine, Sti
 
 FOOTFALL_WINDOW_S = 3600.0
 ABSENCE_S = 1.0
+ADOPT_SECONDS = 10.0
+
+
+class _Orphan:
+    """An open stay of a track the tracker dropped, waiting for a track born inside to take it."""
+
+    __slots__ = ("end", "expires", "key", "pk", "start")
+
+    def __init__(self, key: tuple[str, str], pk: str, start: float, end: float, expires: float):
+        self.key, self.pk, self.start, self.end, self.expires = key, pk, start, end, expires
 
 
 class _Person:
@@ -78,6 +88,7 @@ class EventPipeline:
         self._people: dict[int, _Person] = {}
         self._acc = SummaryAccumulator(cfg.zones, cfg.shelves, cfg.queues)
         self._persons_counted: set[int] = set()
+        self._orphans: list[_Orphan] = []
         self._t = 0.0
 
     # -- public API -------------------------------------------------------------------------
@@ -107,13 +118,28 @@ class EventPipeline:
             person = self._people.pop(st.track_id, None)
             if person is not None:
                 self._end(person, out)
+        if self._orphans:
+            keep = []
+            for o in self._orphans:
+                if o.expires <= self._t:
+                    ev = self._stay_event(o.key[0], o.key[1], o.pk, (o.start, o.end))
+                    if ev is not None:
+                        out.append(ev)
+                else:
+                    keep.append(o)
+            self._orphans = keep
         return self._emit(out)
 
     def finish(self) -> list[dict]:
         out: list[dict] = []
         for person in list(self._people.values()):
-            self._end(person, out)
+            self._end(person, out, final=True)
         self._people.clear()
+        for o in self._orphans:
+            ev = self._stay_event(o.key[0], o.key[1], o.pk, (o.start, o.end))
+            if ev is not None:
+                out.append(ev)
+        self._orphans = []
         return self._emit(out)
 
     def live_state(self) -> dict[str, Any]:
@@ -203,6 +229,9 @@ class EventPipeline:
                 ev = self._stay_event(kind, rid, pk, closed)
                 if ev is not None:
                     events.append(ev)
+            if opened and t == person.first_t:
+                sm.born_inside = True
+                opened = not self._adopt_orphan((kind, rid), sm)
             if opened and kind == "zone" and self.line is None and cfg.zone_type(rid) == "entry":
                 if person.last_footfall is None or t - person.last_footfall >= FOOTFALL_WINDOW_S:
                     person.last_footfall = t
@@ -224,22 +253,61 @@ class EventPipeline:
         ztype = self.config.zone_type(rid) if kind == "zone" else None
         return stay_event(self.config.camera_id, self.start_time, kind, rid, pk, start, end, ztype)
 
-    def _end(self, person: _Person, out: list[dict]) -> None:
+    def _adopt_orphan(self, key: tuple[str, str], sm: StayMachine) -> bool:
+        """A stay opened by a track born inside: continue a waiting orphan stay of this region."""
+        best = None
+        for o in self._orphans:
+            if o.key == key and (best is None or o.start < best.start):
+                best = o
+        if best is None:
+            return False
+        self._orphans.remove(best)
+        sm.start = min(best.start, sm.start)
+        sm.adopted = True
+        return True
+
+    def _hand_over(self, key: tuple[str, str], stay: tuple[float, float]) -> bool:
+        """The stay of a dropped track: give it to a track born inside this region since."""
+        best = None
+        for other in self._people.values():
+            sm = other.stays.get(key)
+            if sm is None or not sm.open or not sm.born_inside or sm.adopted:
+                continue
+            if other.still is not None and other.still.static:
+                continue
+            if sm.start >= stay[1] - 1.0 and (best is None or sm.start < best.start):
+                best = sm
+        if best is None:
+            return False
+        best.start = stay[0]
+        best.adopted = True
+        return True
+
+    def _end(self, person: _Person, out: list[dict], final: bool = False) -> None:
         still = person.still
         if still is None or still.static:
             return
         events = list(person.held)
         pk = person.state.person_key
+        orphans: list[_Orphan] = []
         for (kind, rid), sm in person.stays.items():
             stay = sm.close()
-            if stay is not None:
-                ev = self._stay_event(kind, rid, pk, stay)
-                if ev is not None:
-                    events.append(ev)
+            if stay is None:
+                continue
+            if not final:
+                # Dropped while inside: hand the stay over rather than count the person twice.
+                if self._hand_over((kind, rid), stay):
+                    continue
+                orphans.append(_Orphan((kind, rid), pk, stay[0], stay[1], self._t + ADOPT_SECONDS))
+                continue
+            ev = self._stay_event(kind, rid, pk, stay)
+            if ev is not None:
+                events.append(ev)
         if still.drop_at_end(person.last_t, person.first_t):
             if not still.suspect:
                 self.static.hotspots.append((*still.first, person.state.box[3] - person.state.box[1]))
             return
+        self._orphans.extend(orphans)
         if self._is_visitor(person, at_end=True):
             self._persons_counted.add(person.state.track_id)
         out.extend(events)

@@ -10,6 +10,15 @@ the stay simply continues (an occluded person in a queue keeps waiting); if it i
 dropped by the tracker, the stay ends at its last inside observation. Duration = last inside − first
 inside; a stay counts when duration >= min_dwell_seconds.
 
+Stay hand-over (EventPipeline): a stay counts one entry and one exit across the boundary. When the
+tracker drops a track while its stay is open (the person was lost inside: occlusion, a queue), the
+stay is not closed at once: if a track was born inside the same region since (the same person under
+a new identity, usually) it takes the stay over and continues it; otherwise the stay waits
+`ADOPT_SECONDS` (10 s) for such a newborn track before it is reported as it was. So a fragmented
+identity inside a zone or queue neither adds an entry nor cuts a wait short. Identities may still mix
+inside a crowded queue, but every counted stay keeps one real entry time and one real exit time, so
+the counts and the average wait (sum of exits − sum of entries over the stays) stay right.
+
 Entrance line (`LineCounter`): the anchor's signed distance to the line is positive on the store
 side. A side is only assigned when the anchor is at least `band` px away from the line; a crossing is
 counted when the assigned side flips (−→+ = in, +→− = out) and the move between the last point on
@@ -45,13 +54,15 @@ SPOT_SECONDS = 60.0
 
 
 class StayMachine:
-    __slots__ = ("absence", "inside", "last_inside", "start")
+    __slots__ = ("absence", "adopted", "born_inside", "inside", "last_inside", "start")
 
     def __init__(self, absence_seconds: float = 1.0):
         self.inside = False  # hysteresis membership at the latest observation
         self.start: float | None = None
         self.last_inside: float | None = None
         self.absence = absence_seconds
+        self.born_inside = False  # the open stay began at the track's first observation
+        self.adopted = False  # the open stay continues the stay of a track that died inside
 
     @property
     def open(self) -> bool:
@@ -71,6 +82,7 @@ class StayMachine:
             closed = (self.start, self.last_inside)
             self.start = None
             self.last_inside = None
+            self.born_inside = self.adopted = False
         return closed, opened
 
     def close(self) -> tuple[float, float] | None:
@@ -80,6 +92,7 @@ class StayMachine:
         out = (self.start, self.last_inside)
         self.start = None
         self.last_inside = None
+        self.born_inside = self.adopted = False
         return out
 
 

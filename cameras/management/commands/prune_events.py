@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than-days", type=int, required=True, help="keep the last N days of raw events")
-        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--batch-size", type=int, default=10000, help="rows per DELETE statement")
         parser.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
 
     def handle(self, *args, **options):
@@ -60,10 +61,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  {store.store_id} {label}: {count}")
             return count
         deleted = 0
+        # Short batches (one statement each, oldest first) keep locks and WAL small on a live database.
+        table, pk = connection.ops.quote_name(label), connection.ops.quote_name(model._meta.pk.column)
+        sql = (f"DELETE FROM {table} WHERE {pk} IN (SELECT {pk} FROM {table} "
+               "WHERE store_id = %s AND ts < %s ORDER BY ts LIMIT %s)")
         while True:
-            ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch])
-            if not ids:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [store.pk, cutoff, batch])
+                removed = cursor.rowcount
+            if removed <= 0:
                 break
-            deleted += model.objects.filter(pk__in=ids).delete()[0]
+            deleted += removed
             self.stdout.write(f"  {store.store_id} {label}: {deleted}/{count}")
         return deleted
