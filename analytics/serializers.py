@@ -81,6 +81,10 @@ class PromotionSerializer(serializers.ModelSerializer):
         return data
 
 
+class PromotionListSerializer(serializers.Serializer):
+    events = PromotionSerializer(many=True)
+
+
 class InsightRequestSerializer(StoreQuerySerializer):
     days = serializers.IntegerField(min_value=1, max_value=31, default=7)
     end_date = serializers.DateField(required=False, help_text="Last store-local day; default yesterday")

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 
 from analytics.models import StaleHour
@@ -156,10 +157,13 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
         if stale:
             HourlyMetric.objects.filter(pk__in=stale).delete()
         now = now or timezone.now()
+        # A heartbeat a few intervals before the hour still counts: an hour that has just begun has
+        # not seen one yet. Later runs (drain, hourly job) refresh the recent hours anyway.
+        grace = dt.timedelta(seconds=3 * settings.HEARTBEAT_INTERVAL_SECONDS)
+        recent = [b for b in buckets if b.end > now - _ONLINE_WINDOW and b.start <= now]
         for camera in cameras:
-            recent = [b for b in buckets if b.end > now - _ONLINE_WINDOW and b.start <= now]
             for bucket in recent:
-                online = camera.last_heartbeat is not None and camera.last_heartbeat >= bucket.start
+                online = camera.last_heartbeat is not None and camera.last_heartbeat >= bucket.start - grace
                 HourlyMetric.objects.filter(
                     store=store, scope="camera", scope_id=camera.camera_id, hour_start=bucket.start
                 ).update(camera_online=online)

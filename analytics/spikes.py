@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -60,10 +59,21 @@ class SpikeReport:
     faulty_camera_hours: int = 0
 
 
-def _robust(history: list[float]) -> tuple[float, float]:
-    median = statistics.median(history)
-    mad = statistics.median([abs(x - median) for x in history])
-    return median, max(1.4826 * mad, math.sqrt(max(median, 0.0)), 1.0)
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _floor_spread(median: float) -> float:
+    """Smallest spread we accept: Poisson noise √expected (and at least one person)."""
+    return max(math.sqrt(max(median, 0.0)), 1.0)
+
+
+def _robust(history: list[float], median: float | None = None) -> tuple[float, float]:
+    median = _median(history) if median is None else median
+    mad = _median([abs(x - median) for x in history])
+    return median, max(1.4826 * mad, _floor_spread(median))
 
 
 def _activity(row: dict) -> int:
@@ -119,13 +129,11 @@ def spikes_detect(
     config = config or SpikeSettings()
     history_rows, period_rows = _load(store, start, end, config.weeks)
     slots: dict[tuple, list[dict]] = defaultdict(list)  # (scope, scope_id, weekday, hour) → rows, oldest first
-    history: dict[tuple, list[dict]] = defaultdict(list)  # the rows before the period only
     period: dict[tuple[str, str], list[dict]] = defaultdict(list)
     position: dict[int, int] = {}  # id(period row) → its index in its slot list
     for row in history_rows:
         key = (row["scope"], row["scope_id"], *_slot(row))
         slots[key].append(row)
-        history[key].append(row)
     for row in period_rows:
         key = (row["scope"], row["scope_id"], *_slot(row))
         position[id(row)] = len(slots[key])
@@ -139,11 +147,11 @@ def spikes_detect(
 
     # Which cameras feed which metric: the ones whose own history has that count.
     feeds: dict[str, set[str]] = defaultdict(set)
-    for (scope, scope_id, *_), items in history.items():
-        if scope == "camera":
+    for row in history_rows:
+        if row["scope"] == "camera":
             for metric, name in SPIKE_METRICS.items():
-                if any(r[name] for r in items):
-                    feeds[metric].add(scope_id)
+                if row[name]:
+                    feeds[metric].add(row["scope_id"])
 
     faults: dict[dt.datetime, dict[str, list[str]]] = defaultdict(dict)  # hour → camera → reasons
     fault_rows: list[tuple[str, dict, str, float, float]] = []
@@ -158,9 +166,7 @@ def spikes_detect(
             reasons = []
             activity = _activity(row)
             past_rows = past("camera", camera, row)
-            expected = (
-                statistics.median([_activity(r) for r in past_rows]) if len(past_rows) >= config.min_history else None
-            )
+            expected = _median([_activity(r) for r in past_rows]) if len(past_rows) >= config.min_history else None
             signature = tuple(row[name] for name in _ACTIVITY)
             streak = streak + 1 if previous is not None and signature == previous and activity > 0 else 1
             previous = signature
@@ -183,7 +189,7 @@ def spikes_detect(
                 ]
                 if len(ratios) >= config.min_history:
                     ratio = math.log((row["footfall_in"] + 1) / (row["footfall_out"] + 1))
-                    if abs(ratio - statistics.median(ratios)) > math.log(config.ratio_factor):
+                    if abs(ratio - _median(ratios)) > math.log(config.ratio_factor):
                         reasons.append("in_out_mismatch")
             for reason in reasons:
                 if reason not in faults[row["hour_start"]].get(camera, []):
@@ -196,9 +202,14 @@ def spikes_detect(
             past_rows = past("store", "", row)
             if len(past_rows) < config.min_history:
                 continue
-            expected, spread = _robust([float(r[name]) for r in past_rows])
+            values = [float(r[name]) for r in past_rows]
             observed = float(row[name])
+            expected = _median(values)
             delta = observed - expected
+            # The spread is at least the Poisson floor: most hours are settled without the MAD.
+            if abs(delta) < config.min_delta or abs(delta) / _floor_spread(expected) < config.threshold:
+                continue
+            expected, spread = _robust(values, expected)
             score = delta / spread
             if abs(score) < config.threshold or abs(delta) < config.min_delta:
                 continue

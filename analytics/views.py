@@ -26,6 +26,7 @@ from analytics.serializers import (
     InsightRequestSerializer,
     InsightSerializer,
     PromoQuerySerializer,
+    PromotionListSerializer,
     PromotionSerializer,
     RealtimeSerializer,
     SpikesQuerySerializer,
@@ -104,7 +105,7 @@ class PromotionListCreateView(APIView):
         summary="Promotions of your stores",
         tags=["promotions"],
         parameters=[STORE_PARAM],
-        responses=PromotionSerializer(many=True),
+        responses=PromotionListSerializer,
     )
     def get(self, request):
         query = StoreQuerySerializer(data=request.query_params)

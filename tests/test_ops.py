@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -701,6 +702,18 @@ def test_no_model_stores_video_or_images_beyond_zone_screenshots():
 # --- deploy/ helpers: gunicorn multiprocess metrics, health checks, proxy basic auth -------------------------------
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def _free_port() -> int:
     import socket
 
@@ -729,12 +742,31 @@ def test_gunicorn_workers_share_one_metrics_view(tmp_path):
             assert time.time() < deadline, "gunicorn did not become healthy"
             assert server.poll() is None, "gunicorn exited"
             time.sleep(0.5)
-        for _ in range(20):  # new connections: both workers answer some of them
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read()
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-        served = _value(text, "wink_http_requests_total", '{view="healthz",method="GET",status="200"}')
-        assert served is not None and served >= 20  # the sum over processes, not one worker's share
-        assert len(list(multiproc.glob("counter_*.db"))) >= 2  # every worker wrote its own file
+        def healthz(times: int) -> None:
+            for _ in range(times):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read()
+
+        def served() -> float:
+            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+            return _value(text, "wink_http_requests_total", '{view="healthz",method="GET",status="200"}') or 0.0
+
+        healthz(10)
+        before = served()
+        assert before >= 10
+        # Replace every worker: what the old processes counted must still be in the sum.
+        workers = _children(server.pid)
+        assert len(workers) == 2
+        for pid in workers:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.time() + 90
+        while len(set(_children(server.pid)) - set(workers)) < 2:
+            assert time.time() < deadline, "gunicorn did not replace its workers"
+            time.sleep(0.5)
+        while subprocess.run(health, cwd=REPO, capture_output=True).returncode != 0:
+            assert time.time() < deadline
+            time.sleep(0.5)
+        healthz(10)
+        assert served() >= before + 10  # the sum over live and dead processes, not one worker's share
     finally:
         server.terminate()
         server.wait(timeout=30)

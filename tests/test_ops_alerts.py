@@ -213,3 +213,39 @@ def test_admin_action_sends_a_test_alert_per_channel(store, admin_user, client, 
     assert receiver.requests[0][1]["content"].startswith("**Test alert**")
     bad.refresh_from_db()
     assert bad.last_error
+
+
+@pytest.mark.django_db
+def test_alert_channel_api_is_scoped_to_the_callers_stores(api, store, org_member, receiver, client):
+    member, member_store = org_member
+    created = api.post("/api/alert-channels", {"store_id": store.store_id, "kind": "slack",
+                                               "target": receiver.url("/slack")}, format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert "target" not in body and body["target_masked"] == "http://127.0.0.1/…" and body["store"] == store.store_id
+    tested = api.post(f"/api/alert-channels/{body['id']}/test")
+    assert tested.status_code == 200 and tested.json()["ok"] is True
+    assert receiver.requests[0][1]["text"].startswith("*Test alert*")
+
+    bad = api.post("/api/alert-channels", {"store_id": store.store_id, "kind": "email", "target": "nobody"},
+                   format="json")
+    assert bad.status_code == 400 and bad.json()["error"].startswith("target")
+    unknown = api.post("/api/alert-channels", {"store_id": "store_nowhere", "kind": "email",
+                                               "target": "a@b.test"}, format="json")
+    assert unknown.status_code == 400 and "store_id" in unknown.json()["error"]
+
+    from rest_framework.test import APIClient
+
+    manager = APIClient()
+    manager.force_authenticate(member)
+    assert manager.get("/api/alert-channels").json() in ([], {"count": 0, "next": None, "previous": None,
+                                                               "results": []})
+    assert manager.post("/api/alert-channels", {"store_id": store.store_id, "kind": "email",
+                                                "target": "m@b.test"}, format="json").status_code == 400
+    own = manager.post("/api/alert-channels", {"store_id": member_store.store_id, "kind": "email",
+                                               "target": "m@b.test"}, format="json")
+    assert own.status_code == 201
+    assert manager.get(f"/api/alert-channels/{body['id']}").status_code == 404
+    patched = manager.patch(f"/api/alert-channels/{own.json()['id']}", {"target": "x"}, format="json")
+    assert patched.status_code == 400
+    assert AlertChannel.objects.get(pk=own.json()["id"]).target == "m@b.test"

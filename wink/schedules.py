@@ -6,7 +6,7 @@ BEAT_SCHEDULE: dict[str, dict] = {}
 
 # Operations: alert once per camera outage (> CAMERA_ALERT_OFFLINE_SECONDS silent); also keeps beat's
 # heartbeat fresh for the BeatNotRunning alert (deploy/prometheus/alerts.yml).
-BEAT_SCHEDULE["camera-outages-check"] = {"task": "cameras.tasks.camera_outages_check_task", "schedule": 60.0}
+BEAT_SCHEDULE["camera-outages-check"] = {"task": "cameras.tasks.camera_outages_check_task", "schedule": 30.0}
 
 # Camera workers: start a runner for every enabled camera that no live lease covers (workers/tasks.py).
 BEAT_SCHEDULE["supervise-cameras"] = {"task": "workers.tasks.supervise_cameras_task", "schedule": 5.0}

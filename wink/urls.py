@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("zones.urls")),
     path("api/", include("analytics.ingest.urls")),
     path("api/", include("analytics.urls")),
+    path("api/", include("workers.alerts_urls")),
     path("", include("workers.urls")),
     path("", include("wink.urls_pages")),
 ]

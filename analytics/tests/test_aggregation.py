@@ -229,3 +229,24 @@ def test_aggregate_command_rejects_bad_input_in_one_line(capsys):
         call_command("aggregate", store="missing_store")
     with pytest.raises(CommandError, match="is after --to"):
         call_command("aggregate", date_from="2025-10-02", date_to="2025-10-01")
+
+
+def test_hourly_job_records_which_cameras_reported():
+    from django.utils import timezone
+
+    from analytics.services import store_recent_hours_aggregate
+    from cameras.models import Camera
+
+    store = make_store("store_online", cameras=CAMERAS)
+    now = timezone.now()
+    Camera.objects.filter(store=store, camera_id="cam_door").update(last_heartbeat=now - dt.timedelta(seconds=20))
+    store_recent_hours_aggregate(store, now=now)
+    rows = HourlyMetric.objects.filter(store=store, scope="camera", hour_start__gt=now - dt.timedelta(hours=1))
+    assert {r.scope_id: r.camera_online for r in rows} == {"cam_door": True, "cam_zone": False, "cam_queue": False}
+    # A backfill of old hours says nothing about heartbeats.
+    store_range_aggregate(store, utc(2025, 1, 1), utc(2025, 1, 1, 2))
+    assert set(
+        HourlyMetric.objects.filter(store=store, scope="camera", hour_start__lt=utc(2025, 2, 1)).values_list(
+            "camera_online", flat=True
+        )
+    ) == {None}

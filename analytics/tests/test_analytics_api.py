@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from analytics.aggregation import local_day_bounds
-from analytics.ingest.live import live_state_write
+from analytics.ingest.live import live_index_key, live_key, live_state_write
 from analytics.models import DailyMetric, HourlyMetric, Promotion
 from analytics.services import store_range_aggregate
 from analytics.tests.analytics_factories import entrance, make_store, make_user, queue, zone
@@ -53,13 +54,17 @@ def test_endpoints_need_authentication_except_health(client, tenant):
     assert health.json()["status"] == "ok" and health.json()["insights_backend"] in ("openai", "rules")
 
 
-def test_realtime_people_zones_queues_and_cameras(client, tenant):
+def test_realtime_people_zones_queues_and_cameras(client, tenant, request):
     store = tenant["store"]
     now = timezone.now()
     for minutes, direction in ((50, "in"), (40, "in"), (30, "in"), (20, "out")):
         entrance(store, now - dt.timedelta(minutes=minutes), direction, camera_key="cam_entrance_01")
     live_state_write(
         "store_demo_001", "cam_zone_01", {"people": 3, "zones": {"electronics": 2}, "queues": {"checkout": 4}}, ttl=60
+    )
+    # Live state lives in the shared cache, not the test database: never leave it to the next test.
+    request.addfinalizer(
+        lambda: cache.delete_many([live_key("store_demo_001", "cam_zone_01"), live_index_key("store_demo_001")])
     )
     body = client.get("/api/analytics/realtime", **tenant["auth"]).json()  # the guide's call: no store
     assert body["store_id"] == "store_demo_001"

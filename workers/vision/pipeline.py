@@ -275,7 +275,7 @@ class EventPipeline:
                 continue
             if other.still is not None and other.still.static:
                 continue
-            if sm.start >= stay[1] - 1.0 and (best is None or sm.start < best.start):
+            if best is None or sm.start < best.start:
                 best = sm
         if best is None:
             return False

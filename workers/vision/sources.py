@@ -379,8 +379,12 @@ class RtspSource(FrameSource):
         backoff_max_s: float = 30.0,
         max_reconnect_attempts: int | None = None,
         capture_factory: Callable[[], object] | None = None,
+        decode_threads: int | None = None,
     ):
         self.uri = url
+        # FFmpeg decodes with one thread per core by default; with many cameras per host, 1 each avoids
+        # oversubscribing the cores
+        self.decode_threads = decode_threads
         self.url = url
         self.sample_fps = sample_fps
         self.open_timeout_s = float(open_timeout_s)
@@ -501,6 +505,8 @@ class RtspSource(FrameSource):
             cv2.CAP_PROP_READ_TIMEOUT_MSEC,
             int(self.read_timeout_s * 1000),
         ]
+        if self.decode_threads:
+            params += [cv2.CAP_PROP_N_THREADS, int(self.decode_threads)]
         cap = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
             cap.release()
@@ -699,6 +705,7 @@ def open_source(
     max_reconnect_attempts: int | None = None,
     require_connection: bool = False,
     max_frames: int | None = None,
+    decode_threads: int | None = None,
 ) -> FrameSource:
     """A started source for a file path or a stream URL (rtsp://, http://, ...).
 
@@ -713,6 +720,7 @@ def open_source(
             read_timeout_s=read_timeout_s,
             watchdog_s=watchdog_s,
             max_reconnect_attempts=max_reconnect_attempts,
+            decode_threads=decode_threads,
         )
         return src.start(require_connection=require_connection)
     if text.startswith("file://"):

@@ -59,6 +59,9 @@ class Tracker:
         recover: bool = True,
         strong_conf: float = 0.65,
         size_weight: float = 0.6,
+        dist_base: float = 0.45,
+        dist_rate: float = 0.9,
+        gate: float = 13.8,
     ):
         self.high_thresh = high_thresh
         self.low_thresh = low_thresh
@@ -77,6 +80,9 @@ class Tracker:
         self.recover = recover
         self.strong_conf = strong_conf
         self.size_weight = size_weight
+        self.dist_base = dist_base
+        self.dist_rate = dist_rate
+        self.gate = gate  # chi-square gate on the Kalman centre innovation (2 dof, 99.9%)
 
         self._mean = np.zeros((0, 8))
         self._cov = np.zeros((0, 8, 8))
@@ -228,11 +234,11 @@ class Tracker:
         maha = (s11[:, None] * dcx**2 - 2 * s01[:, None] * dcx * dcy + s00[:, None] * dcy**2) / det[:, None]
         dist_n = np.hypot(dcx, dcy) / th[:, None]
         gap = np.array([t - self._states[i].last_seen for i in tracks])
-        max_dist = np.minimum(0.45 + 0.9 * gap, 3.0)
+        max_dist = np.minimum(self.dist_base + self.dist_rate * gap, 3.0)
         # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
         # needs overlap or a centre distance plausible for the time since the track was seen.
-        feasible = size_ok & (maha < 13.8) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
-        cost = (1.0 - iou) + 0.5 * np.minimum(maha, 13.8) / 13.8 + self.size_weight * np.abs(np.log(hr))
+        feasible = size_ok & (maha < self.gate) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
+        cost = (1.0 - iou) + 0.5 * np.minimum(maha, self.gate) / self.gate + self.size_weight * np.abs(np.log(hr))
         cost = cost + np.where(is_high[det_idx], 0.0, self.low_penalty)[None, :]
         cost = np.where(feasible, cost, _INF)
         rows, cols = linear_sum_assignment(cost)
