@@ -379,6 +379,7 @@ def test_metrics_count_requests_ingestion_and_celery_numbers(client, store, sett
     r.rpush("default", "m1", "m2")
     r.hset(metrics.WORKER_SEEN_KEY, "default@host1", time.time())
     r.hset(metrics.WORKER_SEEN_KEY, "cameras@old", time.time() - 600)
+    r.hset(metrics.WORKER_SEEN_KEY, "cameras@replaced-last-week", time.time() - 7 * 86400)
     try:
         # A real failing task through the signal path.
         from celery import Celery
@@ -391,6 +392,7 @@ def test_metrics_count_requests_ingestion_and_celery_numbers(client, store, sett
 
         boom.apply()
         text = _scrape(client)
+        assert not r.hexists(metrics.WORKER_SEEN_KEY, "cameras@replaced-last-week")
     finally:
         r.delete("default", metrics.TASK_FAILURES_KEY, metrics.WORKER_SEEN_KEY)
     assert _value(text, "wink_http_requests_total", '{view="healthz",method="GET",status="200"}') == start + 1

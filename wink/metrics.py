@@ -59,6 +59,7 @@ WORKER_SEEN_KEY = REDIS_PREFIX + "workers_seen"  # hash: worker hostname -> unix
 BEAT_SEEN_KEY = REDIS_PREFIX + "beat_last_publish"  # unix time beat last sent a task
 CELERY_QUEUES = ("default", "cameras")
 WORKER_FRESH_SECONDS = 60
+WORKER_FORGET_SECONDS = 24 * 3600
 # Kombu's Redis transport keeps priority levels in sibling lists named queue + "\x06\x16" + priority.
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
@@ -167,7 +168,12 @@ class CeleryCollector:
             labels=["worker"],
         )
         online: dict[str, int] = dict.fromkeys(CELERY_QUEUES, 0)
+        forgotten = [hostname for hostname, seen in seen_raw.items() if now - float(seen) > WORKER_FORGET_SECONDS]
+        if forgotten:  # replaced containers get new hostnames: drop them after a day
+            _redis_safely(lambda r: r.hdel(WORKER_SEEN_KEY, *forgotten))
         for hostname, seen in sorted(seen_raw.items()):
+            if hostname in forgotten:
+                continue
             name, seen_at = hostname.decode(), float(seen)
             last_seen.add_metric([name], seen_at)
             # Workers are named <queue>@<host> in docker-compose.yml; others count under their own prefix.
