@@ -14,21 +14,21 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bytetrack_ref import ByteTrackAdapter  # noqa: E402
-from bench.simulator import simulate  # noqa: E402
-from workers.vision.config import load_camera_config  # noqa: E402
-from workers.vision.mot import iter_frames, read_det_txt  # noqa: E402
-from workers.vision.pipeline import EventPipeline  # noqa: E402
-from workers.vision.summary import flatten_summary  # noqa: E402
+from bench.bytetrack_ref import ByteTrackAdapter
+from bench.simulator import simulate
+from workers.vision.config import load_camera_config
+from workers.vision.mot import iter_frames, read_det_txt
+from workers.vision.pipeline import EventPipeline
+from workers.vision.summary import flatten_summary
 
 COUNT_KEYS = ("footfall.in", "footfall.out", ".entries", ".unique_visitors", ".interactions", ".served")
 TIME_KEYS = (".avg_dwell", ".avg_wait", ".max_wait")
-START = datetime(2025, 10, 1, 10, tzinfo=timezone.utc)
+START = datetime(2025, 10, 1, 10, tzinfo=UTC)
 
 
 def run(det_txt: Path, cam: Path, tracker_kind: str) -> tuple[dict, float]:
@@ -38,8 +38,9 @@ def run(det_txt: Path, cam: Path, tracker_kind: str) -> tuple[dict, float]:
     pipe = EventPipeline(cfg, START, tracker=tracker)
     t0 = time.perf_counter()
     n = 0
-    for n, t, dets in iter_frames(frames, cfg.fps):
+    for _, t, dets in iter_frames(frames, cfg.fps):
         pipe.update(t, dets)
+        n += 1
     pipe.finish()
     return pipe.summary(), (time.perf_counter() - t0) / max(n, 1)
 

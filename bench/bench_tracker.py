@@ -22,10 +22,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bytetrack_ref import ByteTrackAdapter  # noqa: E402
-from bench.mot_metrics import evaluate  # noqa: E402
-from workers.vision.tracker import Tracker  # noqa: E402
-from workers.vision.types import Detection  # noqa: E402
+from bench.bytetrack_ref import ByteTrackAdapter
+from bench.mot_metrics import evaluate
+from workers.vision.tracker import Tracker
+from workers.vision.types import Detection
 
 FPS = 25.0
 SIZE = (640, 480)
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     for stride in a.strides:
         fps = FPS / stride
         acc: dict[str, list] = {"ours": [], "ours-matched": [], "ByteTrack": []}
-        for name, gt in gts.items():
+        for _name, gt in gts.items():
             all_frames = sorted(set(gt[:, 0].astype(int)))
             sampled = [f for f in range(all_frames[0], all_frames[-1] + 1) if (f - all_frames[0]) % stride == 0]
             for seed in range(a.seeds):

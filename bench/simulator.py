@@ -129,7 +129,7 @@ def build_people(seed: int, duration: float) -> list[Person]:
         # Move up one slot each time someone ahead leaves.
         for i, lv in enumerate(ahead):
             slot = len(ahead) - i - 1
-            t0, x0, y0 = p.keys[-1]
+            t0, _x0, _y0 = p.keys[-1]
             if lv > t0:
                 p.stay(lv - t0, rng, sway=2.0)
             p.go(SERVER[0] - SLOT_DX * slot, SERVER[1] - SLOT_DY * slot + rng.uniform(-3, 3), speed * 0.6)

@@ -203,6 +203,7 @@ CAMERA_OFFLINE_AFTER_SECONDS = env_float("CAMERA_OFFLINE_AFTER_SECONDS", 10.0, m
 CAMERA_RECONNECT_MAX_BACKOFF_SECONDS = env_float("CAMERA_RECONNECT_MAX_BACKOFF_SECONDS", 30.0, minimum=1.0)
 CAMERA_EVENT_FLUSH_SECONDS = env_float("CAMERA_EVENT_FLUSH_SECONDS", 2.0, minimum=0.1)
 CAMERA_INFERENCE_MAX_BATCH = env_int("CAMERA_INFERENCE_MAX_BATCH", 0, minimum=0)  # 0: 1 on CPU, 8 on CUDA
+CAMERA_INFERENCE_THREADS = env_int("CAMERA_INFERENCE_THREADS", 0, minimum=0)  # 0: one per core on CPU, 1 on CUDA
 
 # --- Operations: metrics, alerts, mail, encryption at rest (docs/OPERATIONS.md) -------------
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # optional bearer token for /metrics through the proxy

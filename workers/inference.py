@@ -3,13 +3,17 @@
 Camera threads letterbox their frame themselves (OpenCV releases the GIL, so that runs in parallel)
 and hand the input tensor to the engine; the engine thread stacks whatever is waiting (up to
 ``max_batch`` frames of the same input shape) into one batch, runs the network once, and each camera
-thread decodes its own rows. Only one network call runs at a time, so cameras never fight over the
-cores with concurrent sessions, and the cores stay busy while camera threads decode and track.
+thread decodes its own rows. A fixed number of engine threads (CAMERA_INFERENCE_THREADS; on CPU one
+per core, each network call single-threaded) bounds how many network calls run at once, so cameras
+never oversubscribe the cores, and the cores stay busy while camera threads decode and track.
+Measured on the 2-core host (bench/bench_capacity.py), two single-threaded calls side by side cost
+about 30% less CPU per frame than one call spread over both cores, and batching gains nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -32,9 +36,11 @@ class _Job:
 
 
 class InferenceEngine:
-    def __init__(self, detector: Detector, max_batch: int = 4):
+    def __init__(self, detector: Detector, max_batch: int = 1, threads: int = 1):
         self.detector = detector
         self.max_batch = max(1, int(max_batch))
+        self.threads = max(1, int(threads))
+        self._local = threading.local()
         # Split path (preprocess / network / postprocess) for the ONNX Runtime and OpenVINO detectors;
         # any other detector gets whole frames through its own batched detect().
         self._split = hasattr(detector, "_infer") and type(detector).detect is Detector.detect
@@ -45,8 +51,12 @@ class InferenceEngine:
         self.batches = 0
         self.frames = 0
         self.busy_s = 0.0
-        self._thread = threading.Thread(target=self._loop, name="inference", daemon=True)
-        self._thread.start()
+        self._stats_lock = threading.Lock()
+        self._workers = [
+            threading.Thread(target=self._loop, name=f"inference-{i}", daemon=True) for i in range(self.threads)
+        ]
+        for worker in self._workers:
+            worker.start()
 
     @property
     def depth(self) -> int:
@@ -66,6 +76,24 @@ class InferenceEngine:
         self._queue.put(_Job(None, image, future))
         return future.result(timeout)
 
+    def _infer(self, blob: np.ndarray) -> np.ndarray:
+        """The raw network on ``blob``; safe to call from several engine threads at once."""
+        det = self.detector
+        if self.threads > 1 and hasattr(det, "_compiled_for"):
+            # OpenVINO: one compiled model, one infer request per engine thread and input shape
+            requests = self._local.__dict__.setdefault("requests", {})
+            request = requests.get(blob.shape)
+            if request is None:
+                with det._lock:
+                    compiled = det._compiled_for(tuple(blob.shape))
+                request = requests[blob.shape] = compiled.create_infer_request()
+            request.infer({0: blob})
+            return request.get_output_tensor(0).data.copy()
+        if self.threads > 1 and hasattr(det, "session"):
+            return det.session.run(None, {det.input_name: blob})[0]  # ONNX Runtime sessions are thread-safe
+        with det._lock:
+            return det._infer(blob)
+
     def _warm_up(self, blob: np.ndarray) -> None:
         """Run every batch size once for a new input shape, so that backends which compile per shape
         (OpenVINO) do it now, not in the middle of a batch that several cameras wait for."""
@@ -73,14 +101,14 @@ class InferenceEngine:
             if blob.shape[1:] in self._warm:
                 return
             for size in range(1, self.max_batch + 1):
-                with self.detector._lock:
-                    self.detector._infer(np.repeat(blob, size, axis=0))
+                self._infer(np.repeat(blob, size, axis=0))
             self._warm.add(blob.shape[1:])
 
     def close(self) -> None:
         self._closed = True
         self._queue.put(None)
-        self._thread.join(timeout=5)
+        for worker in self._workers:
+            worker.join(timeout=5)
 
     def _take_batch(self, first: _Job) -> list[_Job]:
         jobs = [first]
@@ -99,6 +127,7 @@ class InferenceEngine:
         while True:
             first = self._queue.get()
             if first is None:
+                self._queue.put(None)  # wake the next engine thread too
                 return
             jobs = self._take_batch(first)
             started = time.perf_counter()
@@ -114,9 +143,10 @@ class InferenceEngine:
                 for job in jobs:
                     if not job.future.done():
                         job.future.set_exception(exc)
-            self.busy_s += time.perf_counter() - started
-            self.batches += 1
-            self.frames += len(jobs)
+            with self._stats_lock:
+                self.busy_s += time.perf_counter() - started
+                self.batches += 1
+                self.frames += len(jobs)
 
     def _run_split(self, jobs: list[_Job]) -> None:
         # frames of different sizes letterbox to different shapes: one network call per shape
@@ -125,8 +155,7 @@ class InferenceEngine:
             by_shape.setdefault(job.blob.shape, []).append(job)
         for group in by_shape.values():
             blob = group[0].blob if len(group) == 1 else np.concatenate([job.blob for job in group])
-            with self.detector._lock:
-                output = self.detector._infer(blob)
+            output = self._infer(blob)
             for i, job in enumerate(group):
                 job.future.set_result(output[i : i + 1])
 
@@ -135,17 +164,27 @@ _engine: InferenceEngine | None = None
 _engine_lock = threading.Lock()
 
 
-def detector_from_settings() -> Detector:
+def engine_threads_from_settings() -> int:
+    from django.conf import settings
+
+    if settings.CAMERA_INFERENCE_THREADS:
+        return settings.CAMERA_INFERENCE_THREADS
+    return 1 if str(settings.MODEL_DEVICE).startswith("cuda") else max(1, len(os.sched_getaffinity(0)))
+
+
+def detector_from_settings(engine_threads: int = 1) -> Detector:
     from django.conf import settings
 
     from workers.vision.detectors import create_detector
 
+    # several engine threads: each network call single-threaded (the threads share the cores)
+    threads = settings.DETECTOR_THREADS or (1 if engine_threads > 1 else None)
     return create_detector(
         settings.DETECTOR_BACKEND,
         model_path=settings.DETECTOR_MODEL_PATH or None,
         device=settings.MODEL_DEVICE,
         imgsz=settings.DETECTOR_IMGSZ,
-        threads=settings.DETECTOR_THREADS or None,
+        threads=threads,
         precision=settings.DETECTOR_PRECISION,
     )
 
@@ -158,11 +197,13 @@ def shared_engine() -> InferenceEngine:
             from django.conf import settings
 
             started = time.perf_counter()
-            detector = detector_from_settings()
+            engine_threads = engine_threads_from_settings()
+            detector = detector_from_settings(engine_threads)
             # Measured on the 2-core CPU host, batching frames gains nothing (bench/bench_capacity.py
             # --max-batch); on a GPU it does.
             on_gpu = str(settings.MODEL_DEVICE).startswith("cuda")
             max_batch = settings.CAMERA_INFERENCE_MAX_BATCH or (8 if on_gpu else 1)
-            _engine = InferenceEngine(detector, max_batch=max_batch)
-            log.info("loaded detector %s in %.1fs", detector.name, time.perf_counter() - started)
+            _engine = InferenceEngine(detector, max_batch=max_batch, threads=engine_threads)
+            log.info("loaded detector %s in %.1fs (%d engine threads, batch <= %d)", detector.name,
+                     time.perf_counter() - started, engine_threads, max_batch)
         return _engine

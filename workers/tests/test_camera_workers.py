@@ -155,8 +155,13 @@ def test_two_workers_share_four_cameras_and_take_over_after_kill9(stack_factory)
             # A's cameras run again on B within 30 s (lease TTL 15 s + supervisor tick 5 s + start)
             wait_for(lambda: all(owner_pid(t) == wb.pid for t in holders(stack.client, cameras).values()), 30,
                      message="B to hold all four cameras after A was killed")
-            wait_for(lambda: all(event_count(c.camera_id, since=killed_at + 1) > 0 for c in moved), 90,
-                     message="new events from the cameras B took over")
+            # ... and B analyses their frames (metrics written by B's runners)
+            def b_analyses_moved():
+                rows = {r["camera"]: r for r in metrics.camera_metrics_read_all(stack.client)}
+                return all(rows.get(c.camera_id, {}).get("worker", "").endswith(f":{wb.pid}")
+                           and int(rows[c.camera_id].get("frames_processed_total") or 0) > 0 for c in moved)
+
+            wait_for(b_analyses_moved, 60, message="B analysing the frames of the cameras it took over")
         except AssertionError:
             print(stack.logs())
             raise

@@ -121,7 +121,9 @@ class SummaryAccumulator:
                 k: {"entries": v["n"], "unique_visitors": len(v["people"]), "avg_dwell": _avg(v["total"], v["n"])}
                 for k, v in self.zones.items()
             },
-            "shelves": {k: {"interactions": v["n"], "avg_dwell": _avg(v["total"], v["n"])} for k, v in self.shelves.items()},
+            "shelves": {
+                k: {"interactions": v["n"], "avg_dwell": _avg(v["total"], v["n"])} for k, v in self.shelves.items()
+            },
             "queues": {
                 k: {"served": v["n"], "avg_wait": _avg(v["total"], v["n"]), "max_wait": round(v["max"], 2)}
                 for k, v in self.queues.items()

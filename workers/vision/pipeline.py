@@ -7,8 +7,15 @@
     pipe.summary()
 
 All geometry is scaled from screenshot to frame pixels once, here. The anchor of a person is taken
-from the Kalman-filtered box (less jitter than the raw detection). Rules for stays, line crossings,
-static objects: see zones.py; event conventions: see events.py.
+from the Kalman-filtered box (less jitter than the raw detection). Only observations (a detection
+matched to a confirmed track; the detections that confirmed it are replayed on confirmation) feed
+the zone engine; a lost track simply has no observations. Rules for stays, the stay hand-over of a
+track dropped inside a region, line crossings and static objects: see zones.py; event conventions
+(ids, timestamps, entry-zone footfall): see events.py.
+
+Events come out when they are complete: an entrance event at the crossing, a stay event when the
+person has left the region for 1 s (or when their track is dropped and nobody takes the stay over
+within 10 s), so `update()` may return events about earlier moments.
 
 `summary()["unique_tracks"]` counts tracks that are persons: confirmed, not static, and followed for
 at least 1 s with 3 or more detections (a two-detection flicker is not a visitor).

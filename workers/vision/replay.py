@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import CameraConfig
 from .mot import iter_frames, read_det_txt, write_tracks
 from .pipeline import EventPipeline
 
-DEFAULT_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def replay(det_txt: Path, config: CameraConfig, out_dir: Path, start_time: datetime | None = None,

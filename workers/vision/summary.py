@@ -6,7 +6,7 @@ from typing import Any
 
 from .events import SummaryAccumulator, summarize_events
 
-__all__ = ["SummaryAccumulator", "summarize_events", "flatten_summary"]
+__all__ = ["SummaryAccumulator", "flatten_summary", "summarize_events"]
 
 
 def flatten_summary(summary: dict[str, Any]) -> dict[str, float]:

@@ -8,7 +8,7 @@ lives in workers.vision.replay.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +21,7 @@ def _parse_start(value: str | None) -> datetime | None:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise CommandError(f"--start: not an ISO 8601 date-time: {value!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 class Command(BaseCommand):
@@ -47,7 +47,8 @@ class Command(BaseCommand):
         try:
             config = load_camera_config(opts["camera"], camera_id=opts.get("camera_id"))
         except ConfigError as exc:
-            raise CommandError(f"camera config: {exc}" if not str(exc).startswith("camera config") else str(exc)) from None
+            msg = str(exc)
+            raise CommandError(msg if msg.startswith("camera config") else f"camera config: {msg}") from None
         out = Path(opts["out"])
         try:
             summary = replay(det, config, out, start_time=start)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import itertools
+from datetime import UTC, datetime
 
 from workers.vision.config import load_camera_config
 from workers.vision.pipeline import EventPipeline
 from workers.vision.types import Detection
 
-START = datetime(2025, 10, 1, 10, 0, 0, tzinfo=timezone.utc)
+START = datetime(2025, 10, 1, 10, 0, 0, tzinfo=UTC)
 
 
 def person(x: float, y: float, h: float = 150.0, conf: float = 0.9) -> Detection:
@@ -42,10 +43,10 @@ def walk(points: list[tuple[float, float, float]], fps: float = 4.0, h: float = 
     """Foot path through (t, x, y) key points, sampled at fps: [(t, [Detection])]."""
     out = []
     t_end = points[-1][0]
-    n = int(round(t_end * fps))
+    n = round(t_end * fps)
     for i in range(n + 1):
         t = i / fps
-        for (t0, x0, y0), (t1, x1, y1) in zip(points, points[1:]):
+        for (t0, x0, y0), (t1, x1, y1) in itertools.pairwise(points):
             if t0 <= t <= t1:
                 f = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
                 out.append((t, [person(x0 + f * (x1 - x0), y0 + f * (y1 - y0), h)]))

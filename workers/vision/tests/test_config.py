@@ -40,7 +40,7 @@ def test_bad_config_names_the_field(patch, message):
 def test_unparseable_file_is_one_clear_error(tmp_path):
     path = tmp_path / "cam.json"
     path.write_text("{not json")
-    with pytest.raises(ConfigError, match="camera config: cannot parse cam.json"):
+    with pytest.raises(ConfigError, match=r"camera config: cannot parse cam\.json"):
         load_camera_config(path)
     with pytest.raises(ConfigError, match="file not found"):
         load_camera_config(tmp_path / "missing.json")

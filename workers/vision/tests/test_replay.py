@@ -52,7 +52,7 @@ def test_replay_clean_scene_matches_ground_truth(clean_scene, tmp_path):
     d, gt = clean_scene
     summary = replay(d / "det.txt", load_camera_config(d / "camera.json"), tmp_path)
     assert gt["footfall"]["in"] >= 5 and gt["queues"]["checkout"]["served"] >= 3  # the scene is not trivial
-    assert_summary_close(summary, gt, count_rel=0.1, time_rel=0.1)
+    assert_summary_close(summary, gt, count_rel=0.05, time_rel=0.05)
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     assert sum(e["type"] == "entrance" and e["direction"] == "in" for e in events) == summary["footfall"]["in"]
@@ -63,7 +63,8 @@ def test_replay_clean_scene_matches_ground_truth(clean_scene, tmp_path):
 def test_replay_realistic_scene_is_close_to_ground_truth(tmp_path):
     gt = _simulator().simulate(tmp_path / "scene", seed=12, fps=4, noise="realistic", duration=300)
     summary = replay(tmp_path / "scene" / "det.txt", load_camera_config(tmp_path / "scene" / "camera.json"), tmp_path)
-    assert_summary_close(summary, gt, count_rel=0.25, time_rel=0.25)
+    # Noisy detections (misses, jitter, false positives, queue occlusion, a mannequin in the zone).
+    assert_summary_close(summary, gt, count_rel=0.15, time_rel=0.15)
 
 
 def test_replay_is_deterministic(clean_scene, tmp_path):

@@ -1,0 +1,86 @@
+"""Tracker behaviour at store detection rates (plain detections, no images)."""
+
+import pytest
+
+from workers.vision.tracker import Tracker
+
+from .helpers import person
+
+
+def _ids_along(tracker_steps):
+    """[(t, [(x, y, conf), ...])] -> list of per-step {index: track_id} for confirmed matched tracks."""
+    tr = Tracker(frame_size=(1280, 720))
+    out = []
+    for t, people in tracker_steps:
+        dets = [person(x, y, conf=c) for x, y, c in people]
+        tr.update(t, dets)
+        ids = {}
+        for i, d in enumerate(dets):
+            for s in tr.tracks:
+                if s.matched and s.det_box == d.box:
+                    ids[i] = s.track_id
+        out.append(ids)
+    return out
+
+
+@pytest.mark.parametrize("fps", [4.0, 25.0])
+def test_two_people_crossing_keep_their_ids(fps):
+    # Walking towards each other along nearly the same line, 1.2 m/s, crossing mid-frame.
+    steps = []
+    n = int(10 * fps)
+    for i in range(n):
+        t = i / fps
+        a = (200 + 90 * t, 400, 0.9)
+        b = (1100 - 90 * t, 415, 0.9)
+        steps.append((t, [a, b]))
+    ids = _ids_along(steps)
+    first = next(s for s in ids if len(s) == 2)
+    last = ids[-1]
+    assert first[0] != first[1]
+    assert last == first
+
+
+def test_fast_walker_at_4_fps_keeps_one_id():
+    # 0.4 person heights per detection interval: little overlap between consecutive boxes.
+    steps = [(i / 4, [(100 + 60 * i, 500, 0.85)]) for i in range(18)]
+    ids = _ids_along(steps)
+    assert {s[0] for s in ids if s} == {1}
+
+
+def test_low_confidence_boxes_keep_an_occluded_person():
+    steps = [(i / 4, [(600, 500, 0.9 if i < 8 or i > 30 else 0.3)]) for i in range(40)]
+    ids = _ids_along(steps)
+    assert {s[0] for s in ids if s} == {1}
+
+
+def test_false_positive_flickers_do_not_become_tracks():
+    tr = Tracker(frame_size=(1280, 720))
+    for i in range(40):
+        dets = [person(300 + 37 * (i % 7) * 3, 400 + 11 * (i % 5), conf=0.5)] if i % 3 == 0 else []
+        tr.update(i / 4, dets)
+        assert tr.tracks == []
+
+
+def test_ids_are_kept_10_seconds_after_loss_in_time_not_frames():
+    for fps in (4.0, 25.0):
+        tr = Tracker(frame_size=(1280, 720))
+        t = 0.0
+        for i in range(int(2 * fps)):
+            t = i / fps
+            tr.update(t, [person(640, 500)])
+        (track,) = tr.tracks
+        # 9.5 s without detections at this rate, then the person is back in the same place.
+        for i in range(1, int(9.5 * fps) + 1):
+            tr.update(t + i / fps, [])
+        assert [s.track_id for s in tr.tracks] == [track.track_id]
+        tr.update(t + 9.5 + 1 / fps, [person(645, 502)])
+        assert [s.track_id for s in tr.tracks if s.matched] == [track.track_id]
+
+
+def test_person_leaving_the_frame_is_dropped_quickly():
+    tr = Tracker(frame_size=(1280, 720))
+    for i in range(12):
+        tr.update(i / 4, [person(1200 + 10 * i, 500)] if 1200 + 10 * i < 1290 else [])
+    for i in range(12, 20):
+        tr.update(i / 4, [])
+    assert tr.tracks == []
