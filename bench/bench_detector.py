@@ -1,12 +1,13 @@
 """Detector speed and accuracy on real footage, beside ultralytics' own PyTorch pipeline, in one run.
 
-    python bench/bench_detector.py [--frames 60] [--threads 2] [--imgsz 640,480] [--batch 4] [--skip-baseline]
-                                   [--int8-model PATH | --no-int8] [--int8-acc-model PATH]
+    python bench/bench_detector.py [--frames 60] [--threads 2] [--imgsz 640,480] [--batch 4]
+                                   [--skip-baseline] [--int8-model PATH | --no-int8] [--int8-acc-model PATH]
 
 Frames: ../shared/media/concourse.mp4 (1280x720, 20-40 people), spread over the clip. Every backend runs
 every frame, in blocks of ``--block`` frames taken in rotation (so load from other processes hits all of
-them alike), single-frame batches, ``threads`` inference threads each; the time is the whole ``detect()`` call (letterbox, inference,
-decoding, NMS), as a camera worker pays it.
+them alike), single-frame batches, ``threads`` inference threads each; the time is the whole ``detect()``
+call (letterbox, inference, decoding, NMS), as a camera worker pays it. A second column times batches of
+``--batch`` frames (per frame), as a worker batching several cameras pays it.
 
 Backends: onnxruntime FP32 (the default), OpenVINO FP32, OpenVINO BF16 (where the CPU has AMX or
 AVX512_BF16), OpenVINO INT8 (NNCF post-training quantization calibrated on *other* frames of the clip

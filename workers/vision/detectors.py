@@ -295,7 +295,8 @@ class OnnxRuntimeDetector(Detector):
 
 
 class OpenVinoDetector(Detector):
-    """OpenVINO on CPU. ``precision``: "fp32", "bf16", or "auto" (bf16 where the CPU supports it).
+    """OpenVINO on CPU. ``precision``: "fp32", "bf16", "int8" or "auto" (int8 for a quantized IR, else bf16
+    where the CPU supports it, else fp32).
 
     An INT8 model is a separate IR (``export_model --int8``): its precision comes from the file. The network
     is compiled once per input shape (static shapes run faster than dynamic ones on CPU); compiled blobs are
@@ -311,7 +312,7 @@ class OpenVinoDetector(Detector):
         iou: float = DEFAULT_IOU,
         imgsz: int = DEFAULT_IMGSZ,
         threads: int | None = None,
-        precision: str = "fp32",
+        precision: str = "auto",
         cache_dir: str | os.PathLike | None = None,
     ):
         path = Path(model_path or default_model_path())
@@ -324,15 +325,20 @@ class OpenVinoDetector(Detector):
         super().__init__(path, conf, iou, imgsz)
         import openvino as ov
 
-        precision = (precision or "fp32").lower()
-        if precision == "auto":
-            precision = "bf16" if cpu_supports_bf16() else "fp32"
-        if precision not in ("fp32", "f32", "bf16", "int8"):
+        precision = (precision or "auto").lower()
+        if precision not in ("auto", "fp32", "f32", "bf16", "int8"):
             raise DetectorError(f"precision must be fp32, bf16, int8 or auto, got {precision!r}")
         if precision == "bf16" and not cpu_supports_bf16():
             raise DetectorError("precision bf16 needs a CPU with AMX or AVX512_BF16")
-        self.precision = "fp32" if precision == "f32" else precision
         self.core = ov.Core()
+        try:
+            self.model = self.core.read_model(str(path))
+        except Exception as exc:
+            raise DetectorError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from exc
+        quantized = any(op.get_type_name() == "FakeQuantize" for op in self.model.get_ops())
+        if precision == "auto":
+            precision = "int8" if quantized else "bf16" if cpu_supports_bf16() else "fp32"
+        self.precision = "fp32" if precision == "f32" else precision
         cache = Path(cache_dir or os.environ.get("OPENVINO_CACHE_DIR") or _default_cache_dir())
         try:
             cache.mkdir(parents=True, exist_ok=True)
@@ -340,17 +346,13 @@ class OpenVinoDetector(Detector):
         except OSError:
             log.warning("OpenVINO cache dir %s not writable; compiling without cache", cache)
         self.config = {"PERFORMANCE_HINT": "LATENCY"}
-        if self.precision == "bf16":
+        # int8: quantized ops run in int8; the float rest (the head) in bf16 where the CPU has it
+        if self.precision == "bf16" or (self.precision == "int8" and cpu_supports_bf16()):
             self.config["INFERENCE_PRECISION_HINT"] = "bf16"
         elif self.precision == "fp32":
             self.config["INFERENCE_PRECISION_HINT"] = "f32"
-        # int8: keep the plugin default so quantized ops run in int8 and the rest in the best float type
         if threads:
             self.config["INFERENCE_NUM_THREADS"] = int(threads)
-        try:
-            self.model = self.core.read_model(str(path))
-        except Exception as exc:
-            raise DetectorError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from exc
         self._compiled: dict[tuple[int, ...], object] = {}
 
     @property
@@ -427,7 +429,7 @@ def create_detector(
     iou: float = DEFAULT_IOU,
     imgsz: int = DEFAULT_IMGSZ,
     threads: int | None = None,
-    precision: str = "fp32",
+    precision: str = "auto",
 ) -> Detector:
     """Build a detector. ``backend`` None: ``ultralytics`` for a ``.pt`` model, else ``onnxruntime``.
 
@@ -465,7 +467,7 @@ def detector_from_env(environ: dict | None = None, **overrides) -> Detector:
         "backend": env.get("MODEL_BACKEND") or None,
         "model_path": env.get("MODEL_PATH") or None,
         "device": env.get("MODEL_DEVICE") or "cpu",
-        "precision": env.get("MODEL_PRECISION") or "fp32",
+        "precision": env.get("MODEL_PRECISION") or "auto",
         "conf": num("MODEL_CONF", float, DEFAULT_CONF),
         "iou": num("MODEL_IOU", float, DEFAULT_IOU),
         "imgsz": num("MODEL_IMGSZ", int, DEFAULT_IMGSZ),

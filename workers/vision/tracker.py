@@ -11,8 +11,9 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
   (+ low_penalty for a low-confidence box). Feasible only inside the Kalman gate (`gate`, squared
   Mahalanobis 3.0: tight on purpose; at 4 detections/s in a crowd a plausible-but-wrong neighbour is
   the main error, and a person who really moved further is re-found by stage 3), with overlap or a
-  centre distance under (dist_base + dist_rate x seconds since seen) heights, and with a consistent
-  size (height ratio within 1/1.6..1.6, width ratio within 1/2.2..2.2).
+  centre distance under (dist_base + dist_rate x seconds since seen, at most 2) heights, and with a consistent
+  size (height ratio within 1/1.6..1.6, width ratio within 1/2.2..2.2); after more than 1 s lost
+  only a box with conf >= new_track_thresh can re-find a track.
 - Stage 1: boxes with conf >= high_thresh against all tracks (Hungarian, scipy); the assignment sees
   the low boxes too, at a penalty, and only its high matches are kept, so crossing people do not
   swap because one of them has a low-confidence box. Stage 2: low-confidence boxes
@@ -241,10 +242,14 @@ class Tracker:
         maha = (s11[:, None] * dcx**2 - 2 * s01[:, None] * dcx * dcy + s00[:, None] * dcy**2) / det[:, None]
         dist_n = np.hypot(dcx, dcy) / th[:, None]
         gap = np.array([t - self._states[i].last_seen for i in tracks])
-        max_dist = np.minimum(self.dist_base + self.dist_rate * gap, 3.0)
+        max_dist = np.minimum(self.dist_base + self.dist_rate * gap, 2.0)
         # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
         # needs overlap or a centre distance plausible for the time since the track was seen.
         feasible = size_ok & (maha < self.gate) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
+        # A track lost for more than a second is only re-found by a confident box: the weak ones
+        # around are mostly false positives, and a wrong re-find teleports an identity.
+        confident = dets[det_idx, 4] >= self.new_track_thresh
+        feasible &= (gap < 1.0)[:, None] | confident[None, :]
         cost = (1.0 - iou) + 0.5 * np.minimum(maha, self.gate) / self.gate + self.size_weight * np.abs(np.log(hr))
         cost = cost + np.where(is_high[det_idx], 0.0, self.low_penalty)[None, :]
         cost = np.where(feasible, cost, _INF)

@@ -61,8 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("--model", default=os.environ.get("MODEL_PATH") or None,
                             help="model file (.onnx, OpenVINO .xml, or .pt for ultralytics)")
         parser.add_argument("--device", default=os.environ.get("MODEL_DEVICE") or "cpu")
-        parser.add_argument("--precision", default=os.environ.get("MODEL_PRECISION") or "fp32",
-                            choices=["fp32", "bf16", "int8", "auto"], help="OpenVINO inference precision")
+        parser.add_argument("--precision", default=os.environ.get("MODEL_PRECISION") or "auto",
+                            choices=["fp32", "bf16", "int8", "auto"],
+                            help="OpenVINO precision (auto: int8 for a quantized model, else bf16 if the CPU has it)")
         parser.add_argument("--conf", type=float, default=0.25, help="detection confidence threshold")
         parser.add_argument("--iou", type=float, default=0.5, help="NMS IoU threshold")
         parser.add_argument("--imgsz", type=int, default=640, help="network input size (long side)")

@@ -213,6 +213,11 @@ def test_openvino_bf16_finds_the_same_people(people_frames):
             assert max(iou(box, d.box) for d in dets) > 0.6
 
 
+def test_auto_precision_follows_the_cpu():
+    det = create_detector("openvino")
+    assert det.precision == ("bf16" if cpu_supports_bf16() else "fp32")
+
+
 def test_bf16_request_on_a_cpu_without_it_is_refused_clearly():
     if cpu_supports_bf16():
         pytest.skip("this CPU supports bf16")
