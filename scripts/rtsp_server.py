@@ -52,6 +52,8 @@ class Clip:
         frame = last.duration if last.duration != Gst.CLOCK_TIME_NONE else Gst.SECOND // 25
         ends = [(b.pts if b.pts != Gst.CLOCK_TIME_NONE else 0) for b in self.buffers]
         self.loop_ns = max(ends) + frame - min(ends)
+        # pristine timestamps: need_data must never read them back from buffers it has pushed
+        self.times = [(b.pts, b.dts) for b in self.buffers]
 
     def _load(self, transcode: bool):
         if transcode:
@@ -112,7 +114,8 @@ class LoopFactory(GstRtspServer.RTSPMediaFactory):
         appsrc.set_property("caps", self.clip.caps)
         state = {"i": 0}
         clip = self.clip
-        base = clip.buffers[0].dts if clip.buffers[0].dts != Gst.CLOCK_TIME_NONE else clip.buffers[0].pts
+        pts0, dts0 = clip.times[0]
+        base = dts0 if dts0 != Gst.CLOCK_TIME_NONE else pts0
 
         def need_data(src, _length):
             n = len(clip.buffers)
@@ -121,10 +124,11 @@ class LoopFactory(GstRtspServer.RTSPMediaFactory):
                 loop, k = divmod(i, n)
                 buf = clip.buffers[k].copy()
                 shift = loop * clip.loop_ns - (base or 0)
-                if buf.pts != Gst.CLOCK_TIME_NONE:
-                    buf.pts = buf.pts + shift + Gst.SECOND // 10
-                if buf.dts != Gst.CLOCK_TIME_NONE:
-                    buf.dts = buf.dts + shift + Gst.SECOND // 10
+                pts, dts = clip.times[k]
+                if pts != Gst.CLOCK_TIME_NONE:
+                    buf.pts = pts + shift + Gst.SECOND // 10
+                if dts != Gst.CLOCK_TIME_NONE:
+                    buf.dts = dts + shift + Gst.SECOND // 10
                 state["i"] = i + 1
                 if src.emit("push-buffer", buf) != Gst.FlowReturn.OK:
                     return

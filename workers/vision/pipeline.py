@@ -17,8 +17,9 @@ Events come out when they are complete: an entrance event at the crossing, a sta
 person has left the region for 1 s (or when their track is dropped and nobody takes the stay over
 within 10 s), so `update()` may return events about earlier moments.
 
-`summary()["unique_tracks"]` counts tracks that are persons: confirmed, not static, and followed for
-at least 1 s with 3 or more detections (a two-detection flicker is not a visitor).
+`summary()["unique_tracks"]` counts tracks that are persons: confirmed, not static, followed for at
+least 1 s with 3 or more detections (a flicker is not a visitor), and not the continuation of a
+dropped track (a track that took over a stay in the hand-over is the same person again).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class _Orphan:
 
 
 class _Person:
-    __slots__ = ("first_t", "held", "last_footfall", "last_t", "line", "n_obs", "state", "stays", "still")
+    __slots__ = (
+        "continued", "first_t", "held", "last_footfall", "last_t", "line", "n_obs", "state", "stays", "still",
+    )
 
     def __init__(self, state: TrackState):
         self.state = state
@@ -62,6 +65,7 @@ class _Person:
         self.n_obs = 0
         self.first_t = 0.0
         self.last_t = 0.0
+        self.continued = False  # took over the stay of a dropped track: the same person, not a new one
 
 
 class EventPipeline:
@@ -71,7 +75,11 @@ class EventPipeline:
         start_time: datetime,
         frame_size: tuple[int, int] | None = None,
         tracker: Tracker | None = None,
+        person_key_prefix: str = "",
     ):
+        # person_key = prefix + "t<track id>"; a prefix (e.g. a run or session id) keeps keys
+        # distinct across pipeline restarts, whose track ids start again at 1.
+        self.person_key_prefix = person_key_prefix
         self.raw_config = config
         self.config = config.scaled_to(frame_size)
         cfg = self.config
@@ -195,7 +203,7 @@ class EventPipeline:
         still = person.still
         if still is not None and (still.static or (still.held and not at_end)):
             return False
-        return person.n_obs >= 3 and person.last_t - person.first_t >= 1.0
+        return not person.continued and person.n_obs >= 3 and person.last_t - person.first_t >= 1.0
 
     def _observe(self, person: _Person, t: float, box: Box, out: list[dict]) -> None:
         cfg = self.config
@@ -219,7 +227,7 @@ class EventPipeline:
                 return
         masked = bool(self.static.hotspots) and self.static.is_hotspot(p, h)
         was_held = still.held
-        pk = person.state.person_key
+        pk = self.person_key_prefix + person.state.person_key
         events: list[dict] = []
         if self.line is not None and not masked:
             if person.line is None:
@@ -239,6 +247,7 @@ class EventPipeline:
             if opened and t == person.first_t:
                 sm.born_inside = True
                 opened = not self._adopt_orphan((kind, rid), sm)
+                person.continued |= not opened
             if opened and kind == "zone" and self.line is None and cfg.zone_type(rid) == "entry":
                 if person.last_footfall is None or t - person.last_footfall >= FOOTFALL_WINDOW_S:
                     person.last_footfall = t
@@ -275,7 +284,7 @@ class EventPipeline:
 
     def _hand_over(self, key: tuple[str, str], stay: tuple[float, float]) -> bool:
         """The stay of a dropped track: give it to a track born inside this region since."""
-        best = None
+        best = best_person = None
         for other in self._people.values():
             sm = other.stays.get(key)
             if sm is None or not sm.open or not sm.born_inside or sm.adopted:
@@ -283,11 +292,12 @@ class EventPipeline:
             if other.still is not None and other.still.static:
                 continue
             if best is None or sm.start < best.start:
-                best = sm
+                best, best_person = sm, other
         if best is None:
             return False
         best.start = stay[0]
         best.adopted = True
+        best_person.continued = True
         return True
 
     def _end(self, person: _Person, out: list[dict], final: bool = False) -> None:
@@ -295,7 +305,7 @@ class EventPipeline:
         if still is None or still.static:
             return
         events = list(person.held)
-        pk = person.state.person_key
+        pk = self.person_key_prefix + person.state.person_key
         orphans: list[_Orphan] = []
         for (kind, rid), sm in person.stays.items():
             stay = sm.close()

@@ -13,7 +13,8 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
   the main error, and a person who really moved further is re-found by stage 3), with overlap or a
   centre distance under (dist_base + dist_rate x seconds since seen, at most 2) heights, and with a consistent
   size (height ratio within 1/1.6..1.6, width ratio within 1/2.2..2.2); after more than 1 s lost
-  only a box with conf >= new_track_thresh can re-find a track.
+  only a box with conf >= new_track_thresh, or one overlapping the prediction (IoU > 0.5), can
+  re-find a track.
 - Stage 1: boxes with conf >= high_thresh against all tracks (Hungarian, scipy); the assignment sees
   the low boxes too, at a penalty, and only its high matches are kept, so crossing people do not
   swap because one of them has a low-confidence box. Stage 2: low-confidence boxes
@@ -245,12 +246,17 @@ class Tracker:
         max_dist = np.minimum(self.dist_base + self.dist_rate * gap, 2.0)
         # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
         # needs overlap or a centre distance plausible for the time since the track was seen.
-        feasible = size_ok & (maha < self.gate) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
-        # A track lost for more than a second is only re-found by a confident box: the weak ones
-        # around are mostly false positives, and a wrong re-find teleports an identity.
+        # At video rates (>= 12.5 detections/s) there are many more chances per second for a chance
+        # rejection, and a person moves little between frames: the gate is doubled there.
+        dt_est = self._dt_est if self._dt_est is not None else 0.25
+        gate = self.gate * (2.0 if dt_est < 0.08 else 1.0)
+        feasible = size_ok & (maha < gate) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
+        # A track lost for more than a second is only re-found by a confident box or by one right
+        # where it is expected (an occluded person in a queue): the weak boxes elsewhere are mostly
+        # false positives, and a wrong re-find teleports an identity.
         confident = dets[det_idx, 4] >= self.new_track_thresh
-        feasible &= (gap < 1.0)[:, None] | confident[None, :]
-        cost = (1.0 - iou) + 0.5 * np.minimum(maha, self.gate) / self.gate + self.size_weight * np.abs(np.log(hr))
+        feasible &= (gap < 1.0)[:, None] | confident[None, :] | (iou > 0.5)
+        cost = (1.0 - iou) + 0.5 * np.minimum(maha, gate) / gate + self.size_weight * np.abs(np.log(hr))
         cost = cost + np.where(is_high[det_idx], 0.0, self.low_penalty)[None, :]
         cost = np.where(feasible, cost, _INF)
         rows, cols = linear_sum_assignment(cost)

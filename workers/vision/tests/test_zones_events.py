@@ -210,3 +210,15 @@ def test_summarize_events_matches_pipeline_summary():
     s1, s2 = summarize_events(events), pipe.summary()
     assert s1["footfall"] == s2["footfall"] == {"in": 1, "out": 1}
     assert s1["zones"] == s2["zones"] and s1["unique_tracks"] == 1
+
+
+def test_person_key_prefix():
+    from workers.vision.config import load_camera_config
+    from workers.vision.pipeline import EventPipeline
+
+    pipe = EventPipeline(load_camera_config(camera()), START, person_key_prefix="run7-")
+    events = []
+    for t, dets in walk([(0, 100, 350), (4, 500, 350), (14, 520, 360), (18, 900, 350)]):
+        events += pipe.update(t, dets)
+    events += pipe.finish()
+    assert {e["person_key"] for e in events} == {"run7-t1"}
