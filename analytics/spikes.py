@@ -320,10 +320,34 @@ def spikes_store(store: Store, report: SpikeReport) -> int:
         )
         for s in report.spikes
     ]
+    known = set(
+        SpikeAlert.objects.filter(store=store, start__in=[a.start for a in alerts]).values_list(
+            "metric", "scope_id", "start"
+        )
+    )
     SpikeAlert.objects.bulk_create(
         alerts,
         update_conflicts=True,
         unique_fields=["store", "metric", "scope_id", "start"],
         update_fields=["end", "observed", "expected", "score", "direction", "kind", "coverage", "detail"],
     )
+    fresh = [a for a in alerts if (a.metric, a.scope_id, a.start) not in known]
+    if fresh:
+        spikes_notify(store, fresh)
     return len(alerts)
+
+
+def spikes_notify(store: Store, alerts: list[SpikeAlert]) -> None:
+    """Tell the store's alert channels about spikes seen for the first time (re-runs stay quiet)."""
+    from workers.alerts import alerts_notify
+
+    lines = []
+    for alert in alerts:
+        what = "Data fault" if alert.kind == SpikeAlert.Kind.DATA_FAULT else "Traffic spike"
+        local_start = alert.start.astimezone(store.tzinfo)
+        lines.append(
+            f"{what}: {alert.metric}{' ' + alert.scope_id if alert.scope_id else ''} {alert.direction} "
+            f"at {local_start:%Y-%m-%d %H:%M} — observed {alert.observed:g}, expected {alert.expected:g}"
+        )
+    subject = f"[WINK] {len(alerts)} new spike alert(s) for {store.name}"
+    alerts_notify(store, subject, "\n".join(lines))

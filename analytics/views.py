@@ -179,6 +179,10 @@ class PromoAnalysisView(APIView):
 
 
 class InsightsView(APIView):
+    def get_throttles(self):
+        # Only POST calls OpenAI: keep a runaway client from spending the budget; reads stay cheap.
+        self.throttle_scope = "insights" if self.request.method == "POST" else None
+        return super().get_throttles()
     @extend_schema(
         summary="Stored insights, newest first",
         tags=["insights"],

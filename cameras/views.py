@@ -51,5 +51,9 @@ class CameraViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
 
     def perform_update(self, serializer):
         serializer.validated_data.pop("store_id", None)
+        new_slug = serializer.validated_data.get("camera_id")
+        instance = serializer.instance
+        if new_slug and instance.store.cameras.filter(camera_id=new_slug).exclude(pk=instance.pk).exists():
+            raise ValidationError({"camera_id": f"{new_slug!r} already exists in {instance.store.store_id}"})
         camera = serializer.save()
         camera_bump_config_version(camera)

@@ -28,7 +28,9 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from cameras.models import Camera
 from workers import leases, metrics, selectors, services
+from cameras.heatmaps import camera_heatmap_add
 from workers.vision.config import ConfigError, load_camera_config
+from workers.vision.heatmap import HeatmapGrid
 from workers.vision.pipeline import EventPipeline
 from workers.vision.sources import DetectionCadence, FramePacket, RtspSource, SourceError, is_stream_uri, open_source
 
@@ -40,6 +42,7 @@ SHUTDOWN = threading.Event()
 LIVE_STATE_EVERY_S = 1.0
 LIVE_STATE_TTL_S = 10.0
 METRICS_EVERY_S = 2.0
+HEATMAP_FLUSH_EVERY_S = 60.0  # one small upsert a minute per camera for the camera page's heatmap
 MAX_BUFFERED_EVENTS = 20_000
 FLUSH_AT_EVENTS = 200
 
@@ -127,6 +130,7 @@ class CameraRunner:
         self.camera: Camera | None = None
         self.source = None
         self.pipeline: EventPipeline | None = None
+        self.heatmap: HeatmapGrid | None = None
         self.config = None
         self.cadence: DetectionCadence | None = None
         self.runtime: selectors.CameraRuntime | None = None
@@ -177,6 +181,7 @@ class CameraRunner:
         next_live = now
         next_metrics = now
         next_heartbeat = now + settings.HEARTBEAT_INTERVAL_SECONDS
+        next_heatmap = now + HEATMAP_FLUSH_EVERY_S
         while True:
             now = time.monotonic()
             if SHUTDOWN.is_set():
@@ -204,6 +209,9 @@ class CameraRunner:
                 self._update_status()
                 self._write_metrics()
                 next_metrics = now + METRICS_EVERY_S
+            if now >= next_heatmap:
+                self._flush_heatmap()
+                next_heatmap = now + HEATMAP_FLUSH_EVERY_S
             if now >= next_heartbeat:
                 if self.status == Camera.Status.ONLINE:
                     self._db(services.camera_heartbeat, self.camera_pk)
@@ -240,6 +248,8 @@ class CameraRunner:
         if not self.lease.valid:
             return  # the camera may belong to someone else by now: this frame is not ours to count
         events = self.pipeline.update(packet.t - self._pipe_t0, detections)
+        if self.heatmap is not None:
+            self.heatmap.add_tracks(self.pipeline.tracks, self.config.anchor)
         if events:
             self.pending.extend(events)
         done = time.monotonic()
@@ -257,8 +267,13 @@ class CameraRunner:
 
     def _start_pipeline(self, packet: FramePacket) -> None:
         h, w = packet.image.shape[:2]
-        self.pipeline = EventPipeline(self.config, start_time=packet.wall_time, frame_size=(w, h))
+        # Track ids restart with every pipeline: the prefix keeps person keys unique across runs of a day.
+        run_prefix = f"r{int(packet.wall_time.timestamp()):x}-"
+        self.pipeline = EventPipeline(self.config, start_time=packet.wall_time, frame_size=(w, h),
+                                      person_key_prefix=run_prefix)
         self._pipe_t0 = packet.t
+        self._flush_heatmap()
+        self.heatmap = HeatmapGrid.for_frame(w, h)
 
     # -- configuration ------------------------------------------------------------------------------
 
@@ -321,6 +336,11 @@ class CameraRunner:
             log.warning("camera %s: database write failed: %s", self.camera_pk, exc)
             connection.close()  # a broken connection is replaced on next use
             return None
+
+    def _flush_heatmap(self) -> None:
+        if self.heatmap is not None and self.heatmap.total:
+            if self._db(camera_heatmap_add, self.camera, self.heatmap) is not None:
+                self.heatmap.reset()
 
     def _flush(self) -> None:
         if not self.pending or self.camera is None:
@@ -406,6 +426,7 @@ class CameraRunner:
                 self.pending.extend(self.pipeline.finish())
             if reason != ExitReason.DELETED:
                 self._flush()
+                self._flush_heatmap()
             if self.source is not None:
                 self.source.close()
                 self.source = None

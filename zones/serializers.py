@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import json
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from zones.models import EntranceLine, Zone
 
 
+@extend_schema_field({"oneOf": [{"type": "string", "description": "JSON text"},
+                           {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}]})
 class JsonPointsField(serializers.Field):
     """Accepts a JSON string (form field `polygon_json`) or a list of [x, y] points."""
 
@@ -29,6 +32,16 @@ class ScreenshotUploadSerializer(serializers.Serializer):
     file = serializers.ImageField()
     img_width = serializers.IntegerField(min_value=1, max_value=16384)
     img_height = serializers.IntegerField(min_value=1, max_value=16384)
+
+
+class ScreenshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    camera_id = serializers.CharField()
+    camera = serializers.IntegerField()
+    url = serializers.CharField()
+    img_width = serializers.IntegerField()
+    img_height = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
 
 
 class ZoneCreateSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from zones.selectors import camera_pipeline_config, entrance_line_for_camera, zo
 from zones.serializers import (
     EntranceLineInputSerializer,
     EntranceLineSerializer,
+    ScreenshotSerializer,
     ScreenshotUploadSerializer,
     ZoneCreateSerializer,
     ZoneSerializer,
@@ -46,7 +47,7 @@ def resolve_screenshot_size(camera, data) -> tuple[int, int]:
 class ScreenshotUploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ScreenshotUploadSerializer, tags=["zones"])
+    @extend_schema(request=ScreenshotUploadSerializer, responses={201: ScreenshotSerializer}, tags=["zones"])
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is not None and upload.size > settings.MAX_SCREENSHOT_BYTES:
