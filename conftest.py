@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import CameraFactory, OrganizationFactory, StoreFactory, UserFactory
 
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="ops-admin", is_staff=True, is_superuser=True)

@@ -92,7 +92,14 @@ def _raw(queryset) -> list[tuple]:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        # SQLite hands back naive datetimes (stored in UTC): make them aware as the ORM would.
+        rows = [
+            tuple(v.replace(tzinfo=dt.UTC) if isinstance(v, dt.datetime) and v.tzinfo is None else v for v in row)
+            for row in rows
+        ]
+    return rows
 
 
 def _load(store: Store, start: dt.datetime, end: dt.datetime, weeks: int) -> tuple[list[dict], list[dict]]:

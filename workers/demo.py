@@ -97,7 +97,10 @@ def _sessions(store: Store, now: dt.datetime, promo: tuple[dt.date, dt.date]) ->
         if promo[0] <= day <= promo[1]:
             hours += [12, 15, 18]
         if offset == 0:
-            hours = list(range(OPEN_HOUR, CLOSE_HOUR))
+            # Today: the hours up to now, so the overview has numbers whatever the time of day.
+            now_local = now.astimezone(tz)
+            hours = list(range(OPEN_HOUR, CLOSE_HOUR)) if now_local.hour >= OPEN_HOUR + 3 else []
+            hours = [h for h in hours if h < now_local.hour] or list(range(max(0, now_local.hour - 6), now_local.hour))
         for hour in sorted(set(hours)):
             start = dt.datetime.combine(day, dt.time(hour, rng.randint(0, 20)), tzinfo=tz)
             if start + dt.timedelta(seconds=SESSION_SECONDS) <= now:

@@ -26,9 +26,9 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
+from cameras.heatmaps import camera_heatmap_add
 from cameras.models import Camera
 from workers import leases, metrics, selectors, services
-from cameras.heatmaps import camera_heatmap_add
 from workers.vision.config import ConfigError, load_camera_config
 from workers.vision.heatmap import HeatmapGrid
 from workers.vision.pipeline import EventPipeline

@@ -5,8 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from tqdm import tqdm
 
+from analytics.insights import insight_generate
+from analytics.models import Promotion
+from analytics.promotions import promotion_analyze
 from cameras.models import Store
 from workers.demo import demo_data_generate
 
@@ -29,7 +33,10 @@ class Command(BaseCommand):
         self.stdout.write(f"    {result['sessions']} sessions, {result['accepted']} events stored")
         call_command("aggregate", store=store.store_id, date_from=result["first_day"].isoformat(),
                      date_to=result["last_day"].isoformat())
-        try:
-            call_command("detect_spikes", store=store.store_id)
-        except Exception as error:  # optional step: the demo must still start
-            self.stderr.write(f"    spike detection skipped: {error}")
+        call_command("detect_spikes", store=store.store_id)
+        for promotion in Promotion.objects.filter(store=store, analyzed_at__isnull=True):
+            verdict = promotion_analyze(promotion).get("verdict", "")
+            self.stdout.write(f"==> Promotion {promotion.name!r}: {verdict}")
+        # Without OPENAI_API_KEY this is the deterministic rule-based generator (no network).
+        insight = insight_generate(store, timezone.localdate(timezone=store.tzinfo), trigger="demo")
+        self.stdout.write(f"==> Insight: {insight.title}")
