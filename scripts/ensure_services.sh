@@ -42,6 +42,11 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -Atc "select 1" >/dev/null 2>&1; 
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main reload
 fi
 
+# The database the test settings name (pytest-django creates test_wink beside it).
+if ! psql -h 127.0.0.1 -U postgres -d postgres -Atc "select 1 from pg_database where datname = 'wink'" | grep -q 1; then
+  createdb -h 127.0.0.1 -U postgres wink
+fi
+
 # Redis.
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo "==> Starting Redis"

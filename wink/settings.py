@@ -193,7 +193,7 @@ INGEST_MAX_BATCH_EVENTS = env_int("INGEST_MAX_BATCH_EVENTS", 1000, minimum=1)
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300, minimum=0)
 # Camera workers (workers/): lease, supervisor and runner timings.
-DETECTOR_PRECISION = env_choice("DETECTOR_PRECISION", "fp32", {"fp32", "bf16", "int8", "auto"})
+DETECTOR_PRECISION = env_choice("DETECTOR_PRECISION", "auto", {"fp32", "bf16", "int8", "auto"})
 DETECTOR_IMGSZ = env_int("DETECTOR_IMGSZ", 640, minimum=32)
 DETECTOR_THREADS = env_int("DETECTOR_THREADS", 0, minimum=0)  # 0 = the backend's default
 CAMERA_LEASE_TTL_SECONDS = env_float("CAMERA_LEASE_TTL_SECONDS", 15.0, minimum=2.0)

@@ -288,7 +288,8 @@ class VideoFileSource(FrameSource):
         """Number of sampled frames the container announces (for progress bars)."""
         if not self.frame_count:
             return None
-        n = self.frame_count if not self.sample_fps else int(
+        # Sampling can only drop frames, never add them: a rate above the native one yields every frame.
+        n = self.frame_count if not self.sample_fps or self.sample_fps >= self.native_fps else int(
             self.frame_count / self.native_fps * self.sample_fps + 0.999
         )
         return min(n, self.max_frames) if self.max_frames else n

@@ -11,6 +11,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from workers.vision.sources import is_stream_uri, mask_url
@@ -39,14 +40,6 @@ def parse_start(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def env_detection_interval() -> int:
-    raw = os.environ.get("DETECTION_INTERVAL") or "3"
-    try:
-        return int(raw)
-    except ValueError:
-        raise CommandError(f"DETECTION_INTERVAL must be an integer, got {raw!r}") from None
-
-
 class Command(BaseCommand):
     help = "Analyze a video file or RTSP stream: detections.txt, tracks.txt, events.jsonl, summary.json."
     requires_system_checks: list = []
@@ -56,21 +49,22 @@ class Command(BaseCommand):
         parser.add_argument("--camera", required=True, help="camera config (JSON or YAML, GUIDE.md §3)")
         parser.add_argument("--out", required=True, help="output directory")
         parser.add_argument("--annotate", help="write an annotated MP4 here")
-        parser.add_argument("--backend", default=os.environ.get("MODEL_BACKEND") or None,
-                            choices=["onnxruntime", "openvino", "ultralytics"], help="detector backend")
-        parser.add_argument("--model", default=os.environ.get("MODEL_PATH") or None,
+        parser.add_argument("--backend", default=None,
+                            choices=["onnxruntime", "openvino", "ultralytics"],
+                            help="detector backend (default: DETECTOR_BACKEND; ultralytics for a .pt model)")
+        parser.add_argument("--model", default=settings.DETECTOR_MODEL_PATH or None,
                             help="model file (.onnx, OpenVINO .xml, or .pt for ultralytics)")
-        parser.add_argument("--device", default=os.environ.get("MODEL_DEVICE") or "cpu")
-        parser.add_argument("--precision", default=os.environ.get("MODEL_PRECISION") or "auto",
+        parser.add_argument("--device", default=settings.MODEL_DEVICE)
+        parser.add_argument("--precision", default=settings.DETECTOR_PRECISION,
                             choices=["fp32", "bf16", "int8", "auto"],
                             help="OpenVINO precision (auto: int8 for a quantized model, else bf16 if the CPU has it)")
         parser.add_argument("--conf", type=float, default=0.25, help="detection confidence threshold")
         parser.add_argument("--iou", type=float, default=0.5, help="NMS IoU threshold")
-        parser.add_argument("--imgsz", type=int, default=640, help="network input size (long side)")
+        parser.add_argument("--imgsz", type=int, default=settings.DETECTOR_IMGSZ, help="network input size (long side)")
         parser.add_argument("--threads", type=int, default=None, help="inference threads")
         parser.add_argument("--start", help="ISO time of the first frame (default: now)")
         parser.add_argument("--detection-interval", type=int, default=None,
-                            help="detect every Nth sampled frame (default: DETECTION_INTERVAL or 3); "
+                            help="detect every Nth sampled frame (default: DETECTION_INTERVAL); "
                                  "frames are sampled at camera fps x N")
         parser.add_argument("--max-seconds", type=float, default=None, help="stop after this much stream time")
         parser.add_argument("--max-frames", type=int, default=None, help="stop after this many sampled frames")
@@ -94,13 +88,15 @@ class Command(BaseCommand):
             config = load_camera_config(camera_path)
         except ConfigError as exc:
             raise CommandError(f"camera config {camera_path}: {exc}") from None
-        interval = opts["detection_interval"] or env_detection_interval()
+        interval = opts["detection_interval"] or settings.DETECTION_INTERVAL
         if interval < 1:
             raise CommandError("--detection-interval must be >= 1")
         start = parse_start(opts["start"])
         try:
+            is_torch_model = str(opts["model"] or "").endswith(".pt")
+            backend = opts["backend"] or (None if is_torch_model else settings.DETECTOR_BACKEND)
             detector = create_detector(
-                opts["backend"], model_path=opts["model"], device=opts["device"], conf=opts["conf"],
+                backend, model_path=opts["model"], device=opts["device"], conf=opts["conf"],
                 iou=opts["iou"], imgsz=opts["imgsz"], threads=opts["threads"], precision=opts["precision"],
             )
         except DetectorError as exc:
