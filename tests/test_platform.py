@@ -44,7 +44,7 @@ class TestEnvHelpers:
 
 
 def run_manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(extra_env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=environment,
                           capture_output=True, text=True, timeout=120)
