@@ -11,6 +11,7 @@ from tqdm import tqdm
 from analytics.insights import insight_generate
 from analytics.models import Promotion
 from analytics.promotions import promotion_analyze
+from analytics.services import stale_hours_drain
 from cameras.models import Store
 from workers.demo import demo_data_generate
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(f"    {result['sessions']} sessions, {result['accepted']} events stored")
         call_command("aggregate", store=store.store_id, date_from=result["first_day"].isoformat(),
                      date_to=result["last_day"].isoformat())
+        stale_hours_drain()  # the ingestion marked these hours for the beat job, which the demo does not run
         call_command("detect_spikes", store=store.store_id)
         for promotion in Promotion.objects.filter(store=store, analyzed_at__isnull=True):
             verdict = promotion_analyze(promotion).get("verdict", "")
