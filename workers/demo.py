@@ -84,12 +84,13 @@ def demo_floor_camera(store: Store) -> Camera:
     return camera
 
 
-def _sessions(store: Store, now: dt.datetime, promo: tuple[dt.date, dt.date]) -> Iterator[dt.datetime]:
+def _sessions(store: Store, now: dt.datetime, promo: tuple[dt.date, dt.date],
+              history_days: int = HISTORY_DAYS) -> Iterator[dt.datetime]:
     """Start times (UTC) of simulated sessions: busier evenings, weekends and promotion days."""
     tz = store.tzinfo
     today = now.astimezone(tz).date()
     rng = random.Random(7)
-    for offset in range(HISTORY_DAYS, -1, -1):
+    for offset in range(history_days, -1, -1):
         day = today - dt.timedelta(days=offset)
         hours = [11, 17]
         if day.weekday() >= 5:
@@ -122,7 +123,7 @@ def _run_session(camera: Camera, start: dt.datetime, seed: int) -> list[dict]:
     return events
 
 
-def demo_data_generate(store: Store, progress=None) -> dict:
+def demo_data_generate(store: Store, progress=None, history_days: int = HISTORY_DAYS) -> dict:
     """Run the pipeline over simulated sessions and store their events; idempotent (event ids repeat)."""
     camera = demo_floor_camera(store)
     now = timezone.now()
@@ -137,11 +138,11 @@ def demo_data_generate(store: Store, progress=None) -> dict:
     )
     if EntranceEvent.objects.filter(camera=camera, ts__date__gte=today - dt.timedelta(days=1)).exists():
         return {"sessions": 0, "accepted": 0, "skipped": True, "first_day": None, "last_day": today}
-    starts = list(_sessions(store, now, (promo_start, promo_end)))
+    starts = list(_sessions(store, now, (promo_start, promo_end), history_days))
     accepted = 0
     for index, start in enumerate(progress(starts) if progress else starts):
         events = _run_session(camera, start, seed=int(start.timestamp()) % 100000 + index)
         result = events_record_batch(store=store, camera=camera, events=events, source="import")
         accepted += result.accepted
-    first_day = today - dt.timedelta(days=HISTORY_DAYS)
+    first_day = today - dt.timedelta(days=history_days)
     return {"sessions": len(starts), "accepted": accepted, "skipped": False, "first_day": first_day, "last_day": today}
