@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from workers.management.commands._options import parse_start
 from workers.vision.sources import is_stream_uri, mask_url
 
 
@@ -28,16 +28,6 @@ def _quiet_opencv(verbosity: int) -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     # the sources log reconnects and truncation as warnings; the command reports them itself
     logging.getLogger("workers.vision").setLevel(logging.ERROR)
-
-
-def parse_start(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise CommandError(f"--start: not an ISO 8601 date-time: {value!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 class Command(BaseCommand):

@@ -8,20 +8,11 @@ lives in workers.vision.replay.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-
-def _parse_start(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise CommandError(f"--start: not an ISO 8601 date-time: {value!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+from workers.management.commands._options import parse_start
 
 
 class Command(BaseCommand):
@@ -40,7 +31,7 @@ class Command(BaseCommand):
         from workers.vision.mot import MotFormatError
         from workers.vision.replay import replay
 
-        start = _parse_start(opts.get("start"))
+        start = parse_start(opts.get("start"))
         det = Path(opts["det_txt"])
         if not det.is_file():
             raise CommandError(f"det.txt not found: {det}")
