@@ -140,16 +140,11 @@ class TotalsSerializer(serializers.Serializer):
     peak_occupancy = serializers.IntegerField()
 
 
-class DailySerializer(serializers.Serializer):
+class DailySerializer(TotalsSerializer):
+    """One day: the same numbers as the period totals plus the day's trends."""
+
     date = serializers.DateField()
-    footfall = serializers.IntegerField()
-    footfall_out = serializers.IntegerField()
-    unique_visitors = serializers.IntegerField()
-    zone_entries = serializers.IntegerField()
-    shelf_interactions = serializers.IntegerField()
-    queue_served = serializers.IntegerField()
-    avg_queue_wait = serializers.FloatField(allow_null=True)
-    peak_occupancy = serializers.IntegerField()
+    unique_visitors = serializers.IntegerField(help_text="Distinct visitors that day")
     dod_pct = serializers.FloatField(allow_null=True, help_text="Footfall, day over day (single store)")
     wow_pct = serializers.FloatField(allow_null=True, help_text="Footfall, week over week (single store)")
     vs_weekday_avg_pct = serializers.FloatField(allow_null=True, help_text="Against the same weekday, last 4 weeks")
