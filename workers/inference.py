@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workers.vision.detectors import Detector, postprocess, preprocess
+from workers.vision.detectors import Detector
 from workers.vision.types import Detection
 
 log = logging.getLogger(__name__)
@@ -67,26 +67,27 @@ class InferenceEngine:
             raise RuntimeError("inference engine closed")
         future: Future = Future()
         if self._split:
-            blob, boxes = preprocess([image], self.detector.imgsz)
+            blob, boxes = self.detector.prepare([image])
             if blob.shape[1:] not in self._warm:
                 self._warm_up(blob)
             self._queue.put(_Job(blob, None, future))
             output = future.result(timeout)
-            return postprocess(output, boxes, self.detector.conf, self.detector.iou)[0]
+            return self.detector.decode(output, boxes)[0]
         self._queue.put(_Job(None, image, future))
         return future.result(timeout)
 
     def _infer(self, blob: np.ndarray) -> np.ndarray:
         """The raw network on ``blob``; safe to call from several engine threads at once."""
         det = self.detector
-        if self.threads > 1 and hasattr(det, "_compiled_for"):
+        if self.threads > 1 and hasattr(det, "compiled_for"):
             # OpenVINO: one compiled model, one infer request per engine thread and input shape
             requests = self._local.__dict__.setdefault("requests", {})
-            request = requests.get(blob.shape)
+            key = (blob.shape, blob.dtype.str)
+            request = requests.get(key)
             if request is None:
                 with det._lock:
-                    compiled = det._compiled_for(tuple(blob.shape))
-                request = requests[blob.shape] = compiled.create_infer_request()
+                    compiled = det.compiled_for(blob)
+                request = requests[key] = compiled.create_infer_request()
             request.infer({0: blob})
             return request.get_output_tensor(0).data.copy()
         if self.threads > 1 and hasattr(det, "session"):

@@ -23,9 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--int8", action="store_true", help="also write an INT8 OpenVINO model (NNCF)")
         parser.add_argument("--calibration", help="video whose frames calibrate INT8 (the camera's own footage)")
         parser.add_argument("--calibration-frames", type=int, default=120)
-        parser.add_argument("--max-recall-drop", type=float, default=None,
-                            help="INT8 accuracy control: revert sensitive layers to float until the INT8 model "
-                                 "finds >= (1 - DROP) of the FP32 persons on the calibration frames (slow)")
+        parser.add_argument("--max-accuracy-drop", type=float, default=None,
+                            help="INT8 accuracy control: revert sensitive layers to float until the INT8 model's "
+                                 "person boxes agree with FP32's (F1 at IoU 0.5) within DROP, e.g. 0.01, on "
+                                 "the calibration frames (a few minutes)")
 
     def handle(self, *args, **opts):
         from workers.vision.detectors import DetectorError
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             result = export_model(model, out, imgsz=opts["imgsz"], int8=opts["int8"],
                                   calibration_video=opts["calibration"],
                                   calibration_frames_count=opts["calibration_frames"],
-                                  max_recall_drop=opts["max_recall_drop"])
+                                  max_accuracy_drop=opts["max_accuracy_drop"])
         except (ExportError, DetectorError) as exc:
             raise CommandError(str(exc)) from None
         outputs = (("onnx", result.onnx), ("openvino", result.openvino), ("openvino-int8", result.openvino_int8))

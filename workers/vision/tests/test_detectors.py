@@ -194,6 +194,9 @@ def test_higher_conf_threshold_drops_weak_boxes(people_frames):
 
 def test_openvino_fp32_agrees_with_onnxruntime(ort_detector, people_frames):
     ov = create_detector("openvino", precision="fp32", threads=2)
+    # OpenVINO's graph keeps the person score only: 4 box rows + 1 (ONNX Runtime's has all 80 classes)
+    frames, _ = ov.prepare([people_frames[0][0]])
+    assert ov.infer(frames).shape[1] == 5 and ov.output_class == 0
     for image, _ in people_frames:
         a = sorted(ort_detector.detect([image])[0], key=lambda d: d.x1)
         b = sorted(ov.detect([image])[0], key=lambda d: d.x1)
@@ -201,6 +204,23 @@ def test_openvino_fp32_agrees_with_onnxruntime(ort_detector, people_frames):
         for da, db in zip(a, b, strict=True):
             assert da.box == pytest.approx(db.box, abs=2.0)
             assert da.conf == pytest.approx(db.conf, abs=0.02)
+
+
+def test_openvino_uint8_frames_give_the_float_blob_results(people_frames):
+    """OpenVINO takes letterboxed uint8 BGR frames and converts them inside the network; the boxes must be
+    those of the float RGB blob every other backend gets."""
+    ov = create_detector("openvino", precision="fp32", threads=2)
+    images = [image for image, _ in people_frames]
+    frames, boxes = ov.prepare(images)
+    assert frames.dtype == np.uint8 and frames.shape[0] == len(images) and frames.shape[-1] == 3
+    blob, _ = preprocess(images, ov.imgsz)
+    from_frames = ov.decode(ov.infer(frames), boxes)
+    from_blob = ov.decode(ov.infer(blob), boxes)
+    assert sum(len(d) for d in from_frames) > 0
+    for a, b in zip(from_frames, from_blob, strict=True):
+        assert len(a) == len(b)
+        for da, db in zip(a, b, strict=True):
+            assert da.box == pytest.approx(db.box, abs=0.5)
 
 
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="CPU has neither AMX nor AVX512_BF16")
