@@ -194,7 +194,7 @@ def int8_models(args, calibration) -> list[tuple[str, Path]]:
     try:
         import nncf  # noqa: F401
     except ImportError:
-        print("INT8: nncf not installed (pip install -r requirements-gpu.txt); skipping", file=sys.stderr)
+        print("INT8: nncf not installed (pip install -r requirements-int8.txt); skipping", file=sys.stderr)
         return []
     from workers.vision.export import quantize_int8
 

@@ -179,7 +179,8 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
 MODEL_DEVICE = env_str("MODEL_DEVICE", "cpu")
-DETECTOR_BACKEND = env_choice("DETECTOR_BACKEND", "onnxruntime", {"onnxruntime", "openvino", "ultralytics"})
+# auto: onnxruntime, or openvino for an OpenVINO .xml model, ultralytics for a .pt model
+DETECTOR_BACKEND = env_choice("DETECTOR_BACKEND", "auto", {"auto", "onnxruntime", "openvino", "ultralytics"})
 DETECTOR_MODEL_PATH = env_str("DETECTOR_MODEL_PATH", "")
 FRAME_RATE = env_float("FRAME_RATE", 12.0, minimum=0.1)
 DETECTION_INTERVAL = env_int("DETECTION_INTERVAL", 3, minimum=1)
@@ -202,7 +203,7 @@ CAMERA_CONFIG_POLL_SECONDS = env_float("CAMERA_CONFIG_POLL_SECONDS", 5.0, minimu
 CAMERA_OFFLINE_AFTER_SECONDS = env_float("CAMERA_OFFLINE_AFTER_SECONDS", 10.0, minimum=1.0)
 CAMERA_RECONNECT_MAX_BACKOFF_SECONDS = env_float("CAMERA_RECONNECT_MAX_BACKOFF_SECONDS", 30.0, minimum=1.0)
 CAMERA_EVENT_FLUSH_SECONDS = env_float("CAMERA_EVENT_FLUSH_SECONDS", 2.0, minimum=0.1)
-CAMERA_INFERENCE_MAX_BATCH = env_int("CAMERA_INFERENCE_MAX_BATCH", 0, minimum=0)  # 0: 1 on CPU, 8 on CUDA
+CAMERA_INFERENCE_MAX_BATCH = env_int("CAMERA_INFERENCE_MAX_BATCH", 0, minimum=0)  # 0: 2 on CPU, 8 on CUDA
 CAMERA_INFERENCE_THREADS = env_int("CAMERA_INFERENCE_THREADS", 0, minimum=0)  # 0: one per core on CPU, 1 on CUDA
 
 # --- Operations: metrics, alerts, mail, encryption at rest (docs/OPERATIONS.md) -------------

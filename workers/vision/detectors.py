@@ -500,12 +500,17 @@ def create_detector(
     threads: int | None = None,
     precision: str = "auto",
 ) -> Detector:
-    """Build a detector. ``backend`` None: ``ultralytics`` for a ``.pt`` model, else ``onnxruntime``.
+    """Build a detector. ``backend`` None: ``ultralytics`` for a ``.pt`` model, ``openvino`` for an OpenVINO
+    ``.xml`` (or its folder), else ``onnxruntime``.
 
     ``device``: "cpu" (default) or "cuda[:n]" (onnxruntime CUDA provider where present, or ultralytics)."""
     device = device or "cpu"
-    if model_path is not None and str(model_path).endswith(".pt") and backend in (None, "", "auto"):
-        backend = "ultralytics"
+    if model_path is not None and backend in (None, "", "auto"):
+        path = Path(model_path)
+        if path.suffix == ".pt":
+            backend = "ultralytics"
+        elif path.suffix == ".xml" or path.is_dir():  # an OpenVINO IR (e.g. export_model --int8)
+            backend = "openvino"
     backend = (backend or "onnxruntime").lower().replace("-", "").replace("_", "")
     if backend in ("onnxruntime", "onnx", "ort"):
         return OnnxRuntimeDetector(model_path, device=device, conf=conf, iou=iou, imgsz=imgsz, threads=threads)

@@ -1,11 +1,11 @@
 """Model export: ultralytics ``.pt`` → ONNX + OpenVINO IR, and OpenVINO INT8 quantization (NNCF).
 
-Heavy optional dependencies (``requirements-gpu.txt``): torch + ultralytics for ``.pt`` export, ``nncf`` for
-INT8. None of them is imported on the inference path; an ``.onnx`` model converts to OpenVINO without torch.
+Optional dependencies: torch + ultralytics for ``.pt`` export (``requirements-gpu.txt``), ``nncf`` for INT8
+(``requirements-int8.txt``, no torch). None of them is imported on the inference path; an ``.onnx`` model
+converts to OpenVINO without torch.
 
 INT8 calibration uses frames of the deployment's own video, preprocessed exactly like the detector does
-(rectangular letterbox), so nothing is downloaded; the YOLO head (box decoding, DFL, sigmoid) stays in
-float, as ultralytics does, to keep box accuracy.
+(rectangular letterbox), so nothing is downloaded; see ``head_ignored_scope`` for what stays float.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def quantize_int8(
     try:
         import nncf
     except ImportError:
-        raise ExportError("INT8 quantization needs nncf: pip install -r requirements-gpu.txt") from None
+        raise ExportError("INT8 quantization needs nncf: pip install -r requirements-int8.txt") from None
     import openvino as ov
 
     model_path = Path(model_path)
