@@ -505,7 +505,9 @@ def create_detector(
 
     ``device``: "cpu" (default) or "cuda[:n]" (onnxruntime CUDA provider where present, or ultralytics)."""
     device = device or "cpu"
-    if model_path is not None and backend in (None, "", "auto"):
+    if backend in ("", "auto"):
+        backend = None
+    if model_path is not None and backend is None:
         path = Path(model_path)
         if path.suffix == ".pt":
             backend = "ultralytics"

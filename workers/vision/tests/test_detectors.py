@@ -272,3 +272,9 @@ def test_ultralytics_backend_runs_a_pt_model_on_gpu(people_frames):
     image, truth = people_frames[0]
     dets = det.detect([image])[0]
     assert len(dets) == len(truth)
+
+
+def test_auto_backend_follows_the_model_file(tmp_path):
+    assert create_detector("auto").backend == "onnxruntime"  # the bundled ONNX model
+    with pytest.raises(ModelNotFoundError):  # an OpenVINO .xml goes to OpenVINO, which looks for the file
+        create_detector("auto", model_path=tmp_path / "int8" / "yolo11n.xml")
