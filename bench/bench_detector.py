@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from workers.vision.detectors import cpu_flags, cpu_supports_bf16, create_detector, default_model_path  # noqa: E402
+from workers.vision.export import count_matches as matched  # noqa: E402
 
 MEDIA = ROOT.parent / "shared" / "media" / "concourse.mp4"
 OUT = ROOT / "bench" / "out"
@@ -143,31 +144,6 @@ class UltralyticsBaseline:
 
 
 # ------------------------------------------------------------------------------------------ metrics
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    xx1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    yy1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    xx2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    yy2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / (area_a[:, None] + area_b[None] - inter)
-
-
-def matched(ref: np.ndarray, got: np.ndarray, thr: float = 0.5) -> int:
-    """One-to-one greedy matches at IoU >= thr."""
-    m = iou_matrix(ref, got)
-    n = 0
-    while m.size and m.max() >= thr:
-        i, j = np.unravel_index(m.argmax(), m.shape)
-        n += 1
-        m[i, :] = -1
-        m[:, j] = -1
-    return n
 
 
 def as_array(dets) -> np.ndarray:

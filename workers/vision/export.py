@@ -217,13 +217,13 @@ def _agreement_validator(model, blobs: list):
             got = boxes(compiled, blob)
             expected += len(ref)
             found += len(got)
-            matched += _matches(ref, got)
+            matched += count_matches(ref, got)
         return 2 * matched / (expected + found) if expected + found else 1.0
 
     return validate
 
 
-def _matches(ref, got, thr: float = 0.5) -> int:
+def count_matches(ref, got, thr: float = 0.5) -> int:
     """One-to-one greedy matches at IoU >= thr."""
     import numpy as np
 
