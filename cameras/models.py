@@ -31,6 +31,11 @@ def validate_capabilities(value) -> None:
         raise ValidationError(f"unknown capabilities {unknown}; allowed: {list(CAPABILITIES)}")
 
 
+def validate_not_numeric(value: str) -> None:
+    if str(value).isdigit():
+        raise ValidationError("may not be only digits: it would read as a camera's numeric id")
+
+
 def mask_url_password(url: str) -> str:
     """Hide the password of a URL such as rtsp://user:pass@host/stream (never show secrets back)."""
     if not url:
@@ -50,6 +55,12 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
+    # Roles: a member sees and uses the organisation's stores; an admin (also a member) may in addition set
+    # camera stream URLs, alert targets and edge keys. Staff/superusers operate the whole deployment.
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="administered_organizations",
+        help_text="Organisation admins: may set camera URLs, alert channels and edge keys",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,7 +100,10 @@ class Camera(models.Model):
         CENTER = "center", "Box centre"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="cameras")
-    camera_id = models.SlugField(max_length=100, help_text="Slug, unique within the store, e.g. cam_entrance_01")
+    camera_id = models.SlugField(
+        max_length=100, validators=[validate_not_numeric],
+        help_text="Slug, unique within the store, e.g. cam_entrance_01 (not only digits)",
+    )
     name = models.CharField(max_length=200)
     # Encrypted at rest (cameras/fields.py); shown back only masked.
     rtsp_url = EncryptedTextField(max_length=1000, blank=True, help_text="Stored; never shown back with its password")

@@ -31,13 +31,30 @@ def camera_list_for_user(user) -> QuerySet[Camera]:
     return Camera.objects.filter(store__in=store_list_for_user(user)).select_related("store")
 
 
+def user_is_organization_admin(user, organization: Organization | None) -> bool:
+    """Organisation admins (and operators: staff/superusers) may change cameras' stream URLs and alert targets."""
+    if organization is None or not (user and user.is_authenticated):
+        return False
+    if user_sees_all(user):
+        return True
+    return organization.admins.filter(pk=user.pk).exists()
+
+
 def camera_get_for_user(user, reference: str | int) -> Camera | None:
-    """Find a camera by numeric id or by its slug (camera_id) among the user's cameras."""
-    cameras = camera_list_for_user(user)
+    """Find a camera by numeric id or by its slug (camera_id) among the user's cameras.
+
+    The one lookup rule: a numeric reference that names an existing camera means that camera, and if it is not
+    the caller's the answer is None; it never falls through to a slug match (a foreign tenant could otherwise
+    create a camera whose slug is another organisation's id and reach its zones).
+    """
     text = str(reference).strip()
+    if not text or len(text) > 100:
+        return None
+    cameras = camera_list_for_user(user)
     if text.isdigit():
-        camera = cameras.filter(pk=int(text)).first()
-        if camera is not None:
-            return camera
+        if int(text) > 2**63 - 1:
+            return None
+        if Camera.objects.filter(pk=int(text)).exists():
+            return cameras.filter(pk=int(text)).first()
     matches = list(cameras.filter(camera_id=text)[:2])
     return matches[0] if len(matches) == 1 else None

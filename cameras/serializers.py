@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cameras.models import CAPABILITIES, Camera, Store
+from cameras.models import CAPABILITIES, Camera, Store, validate_not_numeric
 
 
 class StoreSerializer(serializers.ModelSerializer):
@@ -18,7 +18,7 @@ class CameraSerializer(serializers.ModelSerializer):
 
     store_id = serializers.SlugField(required=False, write_only=True, help_text="Default: the STORE_ID store")
     store = serializers.SlugRelatedField(slug_field="store_id", read_only=True)
-    camera_id = serializers.SlugField(required=False, max_length=100)
+    camera_id = serializers.SlugField(required=False, max_length=100, validators=[validate_not_numeric])
     rtsp_url = serializers.CharField(required=False, allow_blank=True, max_length=1000, write_only=True)
     rtsp_url_masked = serializers.CharField(source="masked_rtsp_url", read_only=True)
     capabilities = serializers.ListField(

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from cameras.models import Camera
+from cameras.selectors import camera_list_for_user
 from zones.models import EntranceLine, Zone
+
+
+def zone_get_for_user(user, pk: int) -> Zone | None:
+    """A zone by id, only if its camera is one of the caller's (by camera primary key, never by slug)."""
+    return Zone.objects.select_related("camera").filter(pk=pk, camera__in=camera_list_for_user(user)).first()
 
 
 def _scale_points(points, from_size: tuple[int, int], to_size: tuple[int, int]) -> list[list[float]]:

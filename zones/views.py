@@ -13,7 +13,7 @@ from cameras.selectors import camera_get_for_user
 from cameras.views import django_to_drf_validation
 from zones import services
 from zones.models import Zone
-from zones.selectors import camera_pipeline_config, entrance_line_for_camera, zone_list_for_camera
+from zones.selectors import camera_pipeline_config, zone_get_for_user, entrance_line_for_camera, zone_list_for_camera
 from zones.serializers import (
     EntranceLineInputSerializer,
     EntranceLineSerializer,
@@ -109,8 +109,8 @@ class ZoneDetailView(APIView):
     parser_classes = PARSERS
 
     def get_zone(self, request, pk: int) -> Zone:
-        zone = Zone.objects.select_related("camera").filter(pk=pk).first()
-        if zone is None or camera_get_for_user(request.user, zone.camera_id) is None:
+        zone = zone_get_for_user(request.user, pk)
+        if zone is None:
             raise NotFound("zone not found")
         return zone
 
