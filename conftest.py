@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tests.factories import CameraFactory, OrganizationFactory, StoreFactory, UserFactory
@@ -15,7 +15,8 @@ def admin_user(db):
 
 @pytest.fixture
 def admin_token(admin_user) -> str:
-    return Token.objects.create(user=admin_user).key
+    """A knox API token (the database keeps its digest only) with the default expiry."""
+    return AuthToken.objects.create(user=admin_user)[1]
 
 @pytest.fixture
 def api(admin_token) -> APIClient:

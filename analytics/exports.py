@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from analytics import timebounds
 from analytics.models import DailyMetric, HourlyMetric, MetricScope
 from cameras.models import Store
 
@@ -27,18 +28,22 @@ class ExportError(ValueError):
 
 
 def export_range_parse(params, today: dt.date, default_days: int) -> tuple[dt.date, dt.date, str | None]:
-    """Read `from`, `to` (YYYY-MM-DD, inclusive, store-local) and optional `scope` from query params."""
-    def parse(name: str, default: dt.date) -> dt.date:
+    """Read `from`, `to` (YYYY-MM-DD, inclusive, store-local) and optional `scope` from query params.
+
+    Dates are bounded by `analytics.timebounds` (2000-01-01 .. today + a year); the range by MAX_EXPORT_DAYS.
+    """
+    def parse(name: str) -> dt.date | None:
         raw = (params.get(name) or "").strip()
         if not raw:
-            return default
+            return None
         try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            raise ExportError(name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+            return timebounds.parse_date(raw, name, today)
+        except timebounds.TimeBoundError as error:
+            raise ExportError(name, error.message) from None
 
-    last = parse("to", today)
-    first = parse("from", last - dt.timedelta(days=default_days - 1))
+    given_first, given_last = parse("from"), parse("to")
+    last = given_last or today
+    first = given_first or max(timebounds.EARLIEST_DATE, last - dt.timedelta(days=default_days - 1))
     if first > last:
         raise ExportError("from", "must not be after 'to'")
     if (last - first).days >= MAX_EXPORT_DAYS:

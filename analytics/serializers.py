@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analytics import timebounds
 from analytics.models import Insight, Promotion
 
+MAX_CONTROL_STORES = 50
+MAX_DESCRIPTION_CHARS = 5000
 STORE_ID_HELP = "Store slug, e.g. store_demo_001. Default: STORE_ID when visible to you, else all your stores."
 
 
 # --- requests -----------------------------------------------------------------------------------
+
+
+class BoundedDateField(serializers.DateField):
+    """A YYYY-MM-DD date within `analytics.timebounds` (2000-01-01 .. today + a year): dates near the ends
+    of Python's range would overflow the date arithmetic behind every analytics read."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        try:
+            return timebounds.check_date(day, self.field_name)
+        except timebounds.TimeBoundError as error:
+            raise serializers.ValidationError(error.message) from None
+
 
 
 class StoreQuerySerializer(serializers.Serializer):
@@ -22,15 +38,16 @@ class ComprehensiveRequestSerializer(StoreQuerySerializer):
 
 
 class SpikesQuerySerializer(StoreQuerySerializer):
-    date = serializers.DateField(required=False, help_text="One store-local day, YYYY-MM-DD")
+    date = BoundedDateField(required=False, help_text="One store-local day, YYYY-MM-DD")
     days = serializers.IntegerField(min_value=1, max_value=90, default=7, help_text="Last N days (ignored with date)")
 
 
 class PromoQuerySerializer(StoreQuerySerializer):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = BoundedDateField()
+    end_date = BoundedDateField()
     control_store_ids = serializers.CharField(
-        required=False, allow_blank=True, help_text="Comma-separated slugs of control stores without the promotion"
+        required=False, allow_blank=True, max_length=MAX_CONTROL_STORES * 101,
+        help_text="Comma-separated slugs of control stores without the promotion",
     )
     weeks = serializers.IntegerField(min_value=1, max_value=12, default=4, help_text="Baseline weeks before the start")
 
@@ -46,10 +63,14 @@ class PromotionSerializer(serializers.ModelSerializer):
     """POST /api/events body (the guide's fields) and the promotion returned."""
 
     store_id = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=STORE_ID_HELP)
+    start_date = BoundedDateField()
+    end_date = BoundedDateField()
+    description = serializers.CharField(required=False, allow_blank=True, max_length=MAX_DESCRIPTION_CHARS)
     control_store_ids = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
-        help_text="Slugs of comparable stores without the promotion",
+        max_length=MAX_CONTROL_STORES,
+        help_text=f"Slugs of comparable stores without the promotion (at most {MAX_CONTROL_STORES})",
     )
 
     class Meta:
@@ -87,7 +108,7 @@ class PromotionListSerializer(serializers.Serializer):
 
 class InsightRequestSerializer(StoreQuerySerializer):
     days = serializers.IntegerField(min_value=1, max_value=31, default=7)
-    end_date = serializers.DateField(required=False, help_text="Last store-local day; default yesterday")
+    end_date = BoundedDateField(required=False, help_text="Last store-local day; default yesterday")
 
 
 # --- responses ----------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
+from analytics import timebounds
 from analytics.models import StaleHour
 from cameras.models import Store
 
@@ -294,6 +295,15 @@ def store_recent_hours_aggregate(store: Store, now: dt.datetime | None = None) -
 
 
 DRAIN_LOCK_KEY = "wink:analytics:stale-drain"
+# A stale hour whose re-aggregation raises is retried by the next drains, then dropped after this many
+# failed attempts (logged as an error): a row that can never aggregate must not be retried forever, and it
+# never blocks the other hours of its store meanwhile. The hourly job still recomputes recent hours.
+STALE_HOUR_MAX_ATTEMPTS = 5
+STALE_FAILURE_KEY = "wink:analytics:stale-failures:{store_pk}:{hour}"
+STALE_FAILURE_TTL = 7 * 24 * 3600
+# Connection-level failures stop the drain (every mark kept, the task retried) instead of counting against
+# each hour: a database outage must not make marks look poisonous and get them dropped.
+_DRAIN_ABORT = (OperationalError, InterfaceError)
 
 
 def stale_hours_drain(limit: int = 5000) -> int:
@@ -301,7 +311,13 @@ def stale_hours_drain(limit: int = 5000) -> int:
 
     No row locks are held while aggregating, so ingestion (which re-marks hours inside its own
     transaction) never waits on a drain. A mark re-set while we work keeps its newer `marked_at` and
-    survives for the next drain. One drain at a time (a cache lock); a store that fails keeps its marks.
+    survives for the next drain. One drain at a time (a cache lock).
+
+    Failures are contained per hour: consecutive hours are recomputed as one range, and a range that fails
+    is retried hour by hour, so one bad hour (a poisonous row) costs only itself. A failed hour is logged,
+    its failure counted (cache), and its mark kept for the next drain; after STALE_HOUR_MAX_ATTEMPTS failures
+    the mark is dropped. Marks outside `analytics.timebounds` (an hour that can hold no accepted event, e.g.
+    year 1 stored before the bounds existed) are dropped at once.
     """
     from django.core.cache import cache
 
@@ -318,31 +334,117 @@ def stale_hours_drain(limit: int = 5000) -> int:
             by_store.setdefault(mark.store_id, []).append(mark)
         for store_marks in by_store.values():
             store = store_marks[0].store
-            try:
-                _store_marks_aggregate(store, store_marks)
-            except Exception:
-                logger.exception(
-                    "re-aggregating %d hour(s) of %s failed; kept for the next drain", len(store_marks), store.store_id
-                )
-                continue
+            usable = []
             for mark in store_marks:
+                if timebounds.hour_in_range(mark.hour_start):
+                    usable.append(mark)
+                else:
+                    logger.warning("dropping stale mark of %s at %s: outside the accepted time range",
+                                   store.store_id, mark.hour_start.isoformat())
+                    StaleHour.objects.filter(pk=mark.pk).delete()
+            if not usable:
+                continue
+            failed = _store_marks_aggregate(store, usable)
+            for mark in usable:
+                if mark.pk in failed:
+                    _stale_failure_record(store, mark, failed[mark.pk])
+                    continue
                 StaleHour.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
-            done += len(store_marks)
+                _stale_failure_forget(store, mark)
+                done += 1
     finally:
         cache.delete(DRAIN_LOCK_KEY)
     return done
 
 
-def _store_marks_aggregate(store: Store, marks: list) -> None:
-    dates: set[dt.date] = set()
+def _stale_failure_key(store: Store, mark) -> str:
+    return STALE_FAILURE_KEY.format(store_pk=store.pk, hour=int(mark.hour_start.timestamp()))
+
+
+def _stale_failure_record(store: Store, mark, error: BaseException) -> None:
+    """Count one failed attempt of a mark; drop the mark once it has failed STALE_HOUR_MAX_ATTEMPTS times."""
+    from django.core.cache import cache
+
+    from analytics.models import StaleHour
+
+    key = _stale_failure_key(store, mark)
+    try:
+        cache.add(key, 0, STALE_FAILURE_TTL)
+        attempts = int(cache.incr(key))
+    except Exception:  # no cache: keep the mark (it no longer blocks other hours) and retry next drain
+        logger.warning("could not count the failure of stale hour %s of %s", mark.hour_start, store.store_id,
+                       exc_info=True)
+        return
+    if attempts >= STALE_HOUR_MAX_ATTEMPTS:
+        logger.error("re-aggregating hour %s of %s failed %d times (%s: %s); dropping its stale mark",
+                     mark.hour_start.isoformat(), store.store_id, attempts, type(error).__name__, error)
+        StaleHour.objects.filter(pk=mark.pk).delete()
+        _stale_failure_forget(store, mark)
+    else:
+        logger.warning("re-aggregating hour %s of %s failed (attempt %d of %d); kept for the next drain",
+                       mark.hour_start.isoformat(), store.store_id, attempts, STALE_HOUR_MAX_ATTEMPTS)
+
+
+def _stale_failure_forget(store: Store, mark) -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.delete(_stale_failure_key(store, mark))
+    except Exception:
+        pass
+
+
+def _contained(label: str, store: Store, work):
+    """Run one unit of re-aggregation in a savepoint; returns (result, None) or (None, error)."""
+    try:
+        with transaction.atomic():
+            return work(), None
+    except _DRAIN_ABORT:
+        raise
+    except Exception as error:
+        logger.exception("re-aggregating %s of %s failed", label, store.store_id)
+        return None, error
+
+
+def _store_marks_aggregate(store: Store, marks: list) -> dict[int, BaseException]:
+    """Recompute the hours of `marks` (one store) and their days; returns {mark pk: error} of the failed."""
+    tz = store.tzinfo
+    failed: dict[int, BaseException] = {}
     # Consecutive hours are recomputed as one range.
-    run_start = run_end = None
+    runs: list[list] = []
     for mark in marks:
-        if run_end is not None and mark.hour_start <= run_end:
-            run_end = mark.hour_start + dt.timedelta(hours=1)
+        if runs and mark.hour_start <= runs[-1][-1].hour_start + dt.timedelta(hours=1):
+            runs[-1].append(mark)
+        else:
+            runs.append([mark])
+    done: list = []
+    for run in runs:
+        start, end = run[0].hour_start, run[-1].hour_start + dt.timedelta(hours=1)
+        _, error = _contained(f"hours {start.isoformat()}..{end.isoformat()}", store,
+                              lambda s=start, e=end: store_hours_aggregate(store, s, e))
+        if error is None:
+            done.extend(run)
             continue
-        if run_start is not None:
-            dates |= store_hours_aggregate(store, run_start, run_end)
-        run_start, run_end = mark.hour_start, mark.hour_start + dt.timedelta(hours=1)
-    dates |= store_hours_aggregate(store, run_start, run_end)
-    store_days_aggregate(store, dates)
+        if len(run) == 1:
+            failed[run[0].pk] = error
+            continue
+        for mark in run:  # find the bad hour(s): the others of the range still get recomputed
+            hour_end = mark.hour_start + dt.timedelta(hours=1)
+            _, error = _contained(f"hour {mark.hour_start.isoformat()}", store,
+                                  lambda s=mark.hour_start, e=hour_end: store_hours_aggregate(store, s, e))
+            if error is None:
+                done.append(mark)
+            else:
+                failed[mark.pk] = error
+    by_date: dict[dt.date, list] = {}
+    for mark in done:
+        by_date.setdefault(mark.hour_start.astimezone(tz).date(), []).append(mark)
+    if not by_date:
+        return failed
+    _, error = _contained("days", store, lambda: store_days_aggregate(store, by_date))
+    if error is not None:
+        for day, day_marks in by_date.items():
+            _, error = _contained(f"day {day.isoformat()}", store, lambda d=day: store_days_aggregate(store, [d]))
+            if error is not None:
+                failed.update({mark.pk: error for mark in day_marks})
+    return failed

@@ -18,6 +18,7 @@ from analytics.insights import insight_generate
 from analytics.models import Promotion
 from analytics.promotions import promotion_analyze, promotion_impact
 from analytics.serializers import (
+    MAX_CONTROL_STORES,
     AnalysisSerializer,
     AnalyticsHealthSerializer,
     ComprehensiveRequestSerializer,
@@ -170,6 +171,8 @@ class PromoAnalysisView(APIView):
         data = query.validated_data
         store = _one_store(request, data.get("store_id"))
         control_ids = [s.strip() for s in (data.get("control_store_ids") or "").split(",") if s.strip()]
+        if len(control_ids) > MAX_CONTROL_STORES:
+            raise ValidationError({"control_store_ids": [f"at most {MAX_CONTROL_STORES} stores"]})
         controls = list(store_list_for_user(request.user).filter(store_id__in=control_ids))
         missing = sorted(set(control_ids) - {s.store_id for s in controls})
         if missing:

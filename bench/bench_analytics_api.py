@@ -92,7 +92,6 @@ def _generate(today):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from analytics.models import EntranceEvent, Promotion
     from cameras.models import Camera, Organization, Store
@@ -118,7 +117,6 @@ def _generate(today):
         )
     user = get_user_model().objects.create_user("bench_manager", password="bench-Manager-1")
     org.members.add(user)
-    Token.objects.create(user=user, key="b" * 40)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     start = end - dt.timedelta(days=366)
     began = time.perf_counter()
@@ -174,10 +172,12 @@ def main() -> None:
     django.setup()
     import datetime as dt
 
+    from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
+    from knox.models import AuthToken
 
     from cameras.models import Store
 
@@ -187,7 +187,10 @@ def main() -> None:
         _generate(today)
     stores = list(Store.objects.values_list("store_id", flat=True))
     client = Client()
-    auth = {"HTTP_AUTHORIZATION": "Bearer " + "b" * 40}
+    # A fresh short-lived token each run: knox stores only digests, so a --reuse database has none to read back.
+    _, token = AuthToken.objects.create(user=get_user_model().objects.get(username="bench_manager"),
+                                        expiry=dt.timedelta(hours=1))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     week_ago = today - dt.timedelta(days=7)
 
     def post(path, body):

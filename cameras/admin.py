@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from knox.models import AuthToken
 
 from cameras.models import Camera, CameraScreenshot, EdgeKey, Organization, Store
+from workers.vision.urls import mask_url
 
 
 class StoreInline(admin.TabularInline):
@@ -16,7 +18,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "id", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["members"]
+    filter_horizontal = ["members", "admins"]
     inlines = [StoreInline]
 
 
@@ -29,11 +31,14 @@ class StoreAdmin(admin.ModelAdmin):
 
 
 class CameraAdminForm(forms.ModelForm):
-    """The stored RTSP URL is never sent to the browser: leave the field empty to keep it."""
+    """The stored RTSP URL is never sent to the browser (the page shows it masked): the field is write-only, leave
+    it empty to keep the current URL. A new URL passes the model field's validator (cameras/validation.py)."""
 
     rtsp_url = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the current URL. The password is never shown back.",
+        label="New stream URL", required=False, strip=False, max_length=1000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Write-only: leave empty to keep the current URL (shown masked above). rtsp://, rtsps://, "
+                  "http:// or https:// with a host.",
     )
 
     class Meta:
@@ -55,19 +60,23 @@ class CameraAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "status", "store__organization", "store"]
     search_fields = ["camera_id", "name", "store__store_id", "store__name"]
     list_select_related = ["store"]
-    readonly_fields = ["masked_rtsp_url", "status", "last_heartbeat", "last_error", "config_version",
+    readonly_fields = ["masked_rtsp_url", "status", "last_heartbeat", "masked_last_error", "config_version",
                        "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["store", "camera_id", "name", "enabled", "capabilities"]}),
         ("Stream", {"fields": ["masked_rtsp_url", "rtsp_url", "frame_rate", "detection_interval"]}),
         ("Analytics", {"fields": ["min_dwell_seconds", "anchor"]}),
-        ("Status", {"fields": ["status", "last_heartbeat", "last_error", "config_version", "created_at",
+        ("Status", {"fields": ["status", "last_heartbeat", "masked_last_error", "config_version", "created_at",
                                "updated_at"]}),
     ]
 
     @admin.display(description="RTSP URL")
     def masked_rtsp_url(self, camera: Camera) -> str:
         return camera.masked_rtsp_url
+
+    @admin.display(description="Last error")
+    def masked_last_error(self, camera: Camera) -> str:
+        return mask_url(camera.last_error)
 
 
 @admin.register(CameraScreenshot)
@@ -97,3 +106,26 @@ class EdgeKeyAdmin(admin.ModelAdmin):
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} key(s).")
+
+
+# API tokens (knox): replace knox's own admin, which lists digests and can mint tokens, with a revoke-only list.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by `manage.py issue_admin_token` (shown once); here only their prefix, owner and dates
+    are listed, and deleting one revokes it."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_filter = ["expiry"]
+    search_fields = ["token_key", "user__username"]
+    fields = ["token_key", "user", "created", "expiry"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

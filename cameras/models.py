@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from cameras.fields import EncryptedTextField
+from cameras.validation import validate_stream_url
+from workers.vision.urls import mask_stream_url
 
 CAPABILITIES = ("entrance", "zones", "shelves", "queue")
 
@@ -37,17 +38,11 @@ def validate_not_numeric(value: str) -> None:
 
 
 def mask_url_password(url: str) -> str:
-    """Hide the password of a URL such as rtsp://user:pass@host/stream (never show secrets back)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username}:***@{host}" if parts.username else f"***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """A stream URL for display: password, lone userinfo (a token) and secret parameters hidden.
+
+    Never raises, never returns a secret: rows stored before validation existed (a bad port, spaces) come back
+    fully masked ("rtsp://***"). The rules live in workers.vision.urls, shared with the workers."""
+    return mask_stream_url(url, keep_username=True)
 
 
 class Organization(models.Model):
@@ -106,7 +101,11 @@ class Camera(models.Model):
     )
     name = models.CharField(max_length=200)
     # Encrypted at rest (cameras/fields.py); shown back only masked.
-    rtsp_url = EncryptedTextField(max_length=1000, blank=True, help_text="Stored; never shown back with its password")
+    # Only rtsp/rtsps/http/https with a host (cameras/validation.py): never file:, concat:, subfile: ...
+    rtsp_url = EncryptedTextField(
+        max_length=1000, blank=True, validators=[validate_stream_url],
+        help_text="rtsp://, rtsps://, http:// or https:// with a host. Stored; never shown back with its password",
+    )
     enabled = models.BooleanField(default=True)
     capabilities = models.JSONField(default=list, blank=True, validators=[validate_capabilities])
     frame_rate = models.FloatField(

@@ -7,10 +7,11 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cameras.heatmaps import camera_heatmap_for_range
-from cameras.models import Camera, Store
+from cameras.models import Camera, CameraScreenshot, Store
 from cameras.selectors import camera_list_for_user, store_list_for_user
 from zones.selectors import entrance_line_for_camera, zone_list_for_camera
 
@@ -36,6 +37,11 @@ def store_today(store: Store) -> dt.date:
     return timezone.localtime(timezone.now(), store.tzinfo).date()
 
 
+def screenshot_url(shot: CameraScreenshot) -> str:
+    """Where a screenshot is served: the signed-in, tenant-checked view (never a public /media/ URL)."""
+    return f"{reverse('camera-screenshot', args=[shot.camera_id])}?v={shot.pk}"
+
+
 def camera_geometry(camera: Camera) -> dict:
     """Screenshot, zones and entrance line in the shape the page scripts draw (screenshot pixels)."""
     shot = camera.screenshots.order_by("-uploaded_at").first()
@@ -43,7 +49,7 @@ def camera_geometry(camera: Camera) -> dict:
     return {
         "camera": {"id": camera.pk, "camera_id": camera.camera_id, "name": camera.name},
         "screenshot": (
-            {"url": f"/cameras/{camera.pk}/screenshot?v={shot.pk}", "width": shot.width, "height": shot.height}
+            {"url": screenshot_url(shot), "width": shot.width, "height": shot.height}
             if shot else None
         ),
         "zones": [
@@ -125,9 +131,15 @@ def camera_detail(request, pk: int):
 
 @login_required
 def camera_screenshot(request, pk: int):
-    """The latest screenshot, behind the same tenancy check as the page (screenshots show the shop floor)."""
+    """A screenshot of the camera (`?v=<screenshot id>`, else the latest), behind the same tenancy check as the
+    page: screenshots show the shop floor, and this is the only route that serves them (no public /media/)."""
     camera = camera_for_user_or_404(request.user, pk)
-    shot = camera.screenshots.order_by("-uploaded_at").first()
+    shots = camera.screenshots.order_by("-uploaded_at")
+    version = request.GET.get("v", "")
+    if version.isascii() and version.isdigit() and len(version) < 19:
+        shot = shots.filter(pk=int(version)).first()
+    else:
+        shot = shots.first()
     if shot is None or not shot.image:
         raise Http404("no screenshot")
     try:
@@ -136,4 +148,5 @@ def camera_screenshot(request, pk: int):
         raise Http404("screenshot file missing") from None
     response = FileResponse(handle)
     response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from cameras.models import CAPABILITIES, Camera, Store, validate_not_numeric
+from cameras.validation import validate_stream_url
+from workers.vision.urls import mask_url
 
 
 class StoreSerializer(serializers.ModelSerializer):
@@ -19,7 +22,10 @@ class CameraSerializer(serializers.ModelSerializer):
     store_id = serializers.SlugField(required=False, write_only=True, help_text="Default: the STORE_ID store")
     store = serializers.SlugRelatedField(slug_field="store_id", read_only=True)
     camera_id = serializers.SlugField(required=False, max_length=100, validators=[validate_not_numeric])
-    rtsp_url = serializers.CharField(required=False, allow_blank=True, max_length=1000, write_only=True)
+    # Not trimmed: a URL with spaces or control characters is refused, never silently repaired.
+    rtsp_url = serializers.CharField(required=False, allow_blank=True, max_length=1000, write_only=True,
+                                     trim_whitespace=False,
+                                     help_text="rtsp://, rtsps://, http:// or https:// with a host; org admins only")
     rtsp_url_masked = serializers.CharField(source="masked_rtsp_url", read_only=True)
     capabilities = serializers.ListField(
         child=serializers.ChoiceField(choices=CAPABILITIES), required=False, default=list
@@ -34,7 +40,15 @@ class CameraSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "last_heartbeat", "last_error", "config_version", "created_at"]
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("last_error"):  # errors can echo the stream URL: never with its credentials
+            data["last_error"] = mask_url(data["last_error"])
+        return data
+
     def validate_rtsp_url(self, value: str) -> str:
-        if value and not value.lower().startswith(("rtsp://", "rtsps://", "http://", "https://", "file://")):
-            raise serializers.ValidationError("must start with rtsp:// (or rtsps://, http(s)://, file://)")
+        try:
+            validate_stream_url(value)  # the one rule (cameras/validation.py), also on the model field
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
         return value

@@ -196,7 +196,7 @@ def test_grafana_reader_role_reads_aggregates_but_not_tokens(monkeypatch, store)
     # The test transaction is not committed: the role exists only within it, so check the grants from here.
     with connection.cursor() as cursor:
         cursor.execute("SELECT has_table_privilege('grafana_reader', 'analytics_hourlymetric', 'SELECT'), "
-                       "has_table_privilege('grafana_reader', 'authtoken_token', 'SELECT'), "
+                       "has_table_privilege('grafana_reader', 'knox_authtoken', 'SELECT'), "
                        "has_table_privilege('grafana_reader', 'cameras_edgekey', 'SELECT'), "
                        "has_table_privilege('grafana_reader', 'analytics_hourlymetric', 'INSERT')")
         assert cursor.fetchone() == (True, False, False, False)

@@ -1,6 +1,9 @@
-"""OpenAPI fuzz run: schemathesis against the live server, authenticated as an admin; zero 5xx allowed.
+"""OpenAPI fuzz run: schemathesis against the live server with two organisations; zero 5xx allowed.
 
-Bounded: a few examples per operation, one worker, a fixed seed and a time budget, so it runs in a few minutes.
+Three passes over the same data, one per role: the operator (superuser), an organisation admin of org A (which owns
+the default store) and a plain member of org B (its own store, camera and zone), so scoped and cross-organisation
+lookups are fuzzed too. Bounded: a few examples per operation, one worker, a fixed seed and one time budget shared by
+the passes, so it runs in a few minutes.
 Reproduce by hand against any running server:
 
     schemathesis run http://127.0.0.1:8000/api/schema/ -H "Authorization: Bearer $TOKEN" \
@@ -18,9 +21,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
-from tests.factories import CameraFactory, StoreFactory, UserFactory, ZoneFactory
+from tests.factories import CameraFactory, OrganizationFactory, StoreFactory, UserFactory, ZoneFactory
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "5"))
@@ -71,41 +74,68 @@ def test_openapi_fuzz_finds_no_server_errors(live_server, settings, tmp_path):
     # Never the real OpenAI from a test: no key, and an address where nothing listens.
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
-    admin = UserFactory(username="fuzz-admin", is_staff=True, is_superuser=True)
-    token = Token.objects.create(user=admin).key
-    # Something to find: the default store with a camera and a zone, so id/slug paths also hit real objects.
-    store = StoreFactory(store_id=settings.STORE_ID, name="Fuzz Store")
+    # Something to find in two organisations: org A owns the default store, org B its own store; each has a camera
+    # and a zone, so id/slug paths hit real objects, one's own and the other organisation's.
+    org_a = OrganizationFactory(name="Fuzz Org A", slug="fuzz-org-a")
+    org_b = OrganizationFactory(name="Fuzz Org B", slug="fuzz-org-b")
+    store = StoreFactory(organization=org_a, store_id=settings.STORE_ID, name="Fuzz Store")
     camera = CameraFactory(store=store, camera_id="cam_fuzz")
     ZoneFactory(camera=camera, zone_id="zone_fuzz")
+    store_b = StoreFactory(organization=org_b, store_id="store_fuzz_b", name="Fuzz Store B")
+    camera_b = CameraFactory(store=store_b, camera_id="cam_fuzz_b")
+    ZoneFactory(camera=camera_b, zone_id="zone_fuzz_b")
+    operator = UserFactory(username="fuzz-admin", is_staff=True, is_superuser=True)
+    org_a_admin = UserFactory(username="fuzz-org-a-admin")
+    org_a.members.add(org_a_admin)
+    org_a.admins.add(org_a_admin)
+    org_b_member = UserFactory(username="fuzz-org-b-member")
+    org_b.members.add(org_b_member)
+    tokens = {role: AuthToken.objects.create(user=user)[1]
+              for role, user in (("operator", operator), ("org A admin", org_a_admin), ("org B member", org_b_member))}
+    budget = max(MAX_TIME_SECONDS // len(tokens), 1)
 
     errors = _ServerErrors()
     logger = logging.getLogger("django.request")
     logger.addHandler(errors)
     try:
-        result = subprocess.run(
-            [binary, "run", f"{live_server.url}/api/schema/",
-             "--header", f"Authorization: Bearer {token}",
-             "--checks", "not_a_server_error",
-             "--phases", "examples,coverage,fuzzing",
-             "--max-examples", str(MAX_EXAMPLES), "--seed", "1", "--workers", "1", "--no-shrink",
-             "--max-time", str(MAX_TIME_SECONDS), "--request-timeout", "30",
-             "--suppress-health-check", "all", "--warnings", "off",
-             # Sending a test alert to a generated URL would leave this machine: not fuzzed (tested by hand-made
-             # cases in test_ops_alerts.py against a local receiver).
-             "--exclude-path-regex", "alert-channels/.*/test",
-             "--report", "junit", "--report-dir", str(tmp_path)],
-            capture_output=True, text=True, timeout=MAX_TIME_SECONDS + 120,
-            cwd=tmp_path,  # schemathesis keeps a .schemathesis/ cache in its working directory
-            env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
-        )
+        outputs = []
+        for n, (role, token) in enumerate(tokens.items()):
+            report_dir = tmp_path / f"report-{n}"
+            result = _schemathesis(binary, live_server.url, token, budget, report_dir, cwd=tmp_path)
+            outputs.append((role, result.stdout + result.stderr, report_dir))
     finally:
         logger.removeHandler(errors)
-    output = result.stdout + result.stderr
-    summary = "\n".join(output.splitlines()[-40:])
-    assert "API Operations" in output, summary
-    failures, network = _junit_problems(tmp_path)
+    summaries, failures, network = [], [], []
+    for role, output, report_dir in outputs:
+        summary = f"--- as {role} ---\n" + "\n".join(output.splitlines()[-40:])
+        summaries.append(summary)
+        print(summary)  # with -s: what each pass covered in its share of the time budget
+        assert "API Operations" in output, summary
+        role_failures, role_network = _junit_problems(report_dir)
+        failures += [f"[{role}] {problem}" for problem in role_failures]
+        network += [f"[{role}] {problem}" for problem in role_network]
+    summary = "\n\n".join(summaries)
     if network:
         # Timeouts on a loaded machine are not 5xx responses: reported, not failed (see the report's Errors).
         print("schemathesis network errors (not 5xx):\n" + "\n".join(network))
     assert not errors.records, "server errors:\n" + "\n".join(sorted(set(errors.records))[:20]) + "\n\n" + summary
     assert not failures, "failed checks:\n" + "\n".join(failures[:20]) + "\n\n" + summary
+
+
+def _schemathesis(binary: str, base_url: str, token: str, max_time: int, report_dir: Path, cwd: Path):
+    return subprocess.run(
+        [binary, "run", f"{base_url}/api/schema/",
+         "--header", f"Authorization: Bearer {token}",
+         "--checks", "not_a_server_error",
+         "--phases", "examples,coverage,fuzzing",
+         "--max-examples", str(MAX_EXAMPLES), "--seed", "1", "--workers", "1", "--no-shrink",
+         "--max-time", str(max_time), "--request-timeout", "30",
+         "--suppress-health-check", "all", "--warnings", "off",
+         # Sending a test alert to a generated URL would leave this machine: not fuzzed (tested by hand-made
+         # cases in test_ops_alerts.py against a local receiver).
+         "--exclude-path-regex", "alert-channels/.*/test",
+         "--report", "junit", "--report-dir", str(report_dir)],
+        capture_output=True, text=True, timeout=max_time + 120,
+        cwd=cwd,  # schemathesis keeps a .schemathesis/ cache in its working directory
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
+    )

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from knox.settings import CONSTANTS
 
 from tests.factories import CameraFactory, EntranceLineFactory, ZoneFactory
 from wink import env
@@ -120,12 +122,17 @@ def test_admin_keeps_rtsp_url_when_field_left_empty(admin_user, client):
 def test_issue_admin_token_creates_user_and_token(capsys):
     call_command("issue_admin_token", "it-person")
     key = capsys.readouterr().out.strip()
-    token = Token.objects.get(key=key)
+    token = AuthToken.objects.get(token_key=key[:CONSTANTS.TOKEN_KEY_LENGTH])
+    assert token.digest == hash_token(key)  # stored as a digest, never in clear
     assert token.user.username == "it-person" and token.user.is_staff
+    # Shown once: a second call issues another token (the first cannot be printed again) and both work
     call_command("issue_admin_token", "it-person")
-    assert capsys.readouterr().out.strip() == key  # stable unless --rotate
-    call_command("issue_admin_token", "it-person", "--rotate")
-    assert capsys.readouterr().out.strip() != key
+    second = capsys.readouterr().out.strip()
+    assert second != key and AuthToken.objects.filter(user=token.user).count() == 2
+    call_command("issue_admin_token", "it-person", "--rotate")  # --rotate revokes the earlier ones
+    third = capsys.readouterr().out.strip()
+    assert third not in {key, second}
+    assert list(AuthToken.objects.filter(user=token.user).values_list("digest", flat=True)) == [hash_token(third)]
 
 
 @pytest.mark.django_db

@@ -1,7 +1,10 @@
-"""API-wide helpers: an exception handler whose 400s always name the field and carry a message."""
+"""API-wide helpers: an exception handler whose 400s always name the field and carry a message, and
+whose oversized bodies are a JSON 413 (`{"error": "body: larger than N bytes"}`) on every API route."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -19,7 +22,31 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def body_too_large_message(limit: int | None = None) -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
+    return f"body: larger than {limit} bytes"
+
+
+def _request_limit_response(exc) -> Response | None:
+    """Django's request-size guards raise these when request.body / request.POST is read (DRF reads it in
+    `request.data`); left alone they become Django's HTML 400. Here: JSON 413 / 400 naming the limit."""
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"error": body_too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, RecursionError):  # json.loads of `[[[[…` (DRF's JSONParser only catches ValueError)
+        return Response({"error": "body: JSON nested too deeply"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response({"error": f"body: more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields"},
+                        status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TooManyFilesSent):
+        return Response({"error": f"body: more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files"},
+                        status=status.HTTP_400_BAD_REQUEST)
+    return None
+
+
 def exception_handler(exc, context):
+    limited = _request_limit_response(exc)
+    if limited is not None:
+        return limited
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -7,6 +7,7 @@ DATABASE_URL (PostgreSQL) and REDIS_URL.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored as digests, with an expiry (cameras/authentication.py)
+    "axes",  # sign-in lockout after repeated wrong passwords
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 page
 ]
 
 ROOT_URLCONF = "wink.urls"
@@ -123,6 +126,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every password sign-in (dashboard and admin) before Django's ModelBackend tries it.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+# Lock the (username, client IP) pair: a guesser gets LOGIN_FAILURE_LIMIT tries per account per address, cannot lock
+# the real user out from elsewhere, and other accounts behind the same address (a shop's NAT) keep working.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cameras.authentication.client_ip_address"  # honours NUM_PROXIES like the API throttles
+AXES_LOCKOUT_CALLABLE = "cameras.authentication.lockout_response"  # templates/registration/lockout.html, HTTP 429
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -166,6 +179,9 @@ REST_FRAMEWORK = {
     # Proxies in front of Django whose X-Forwarded-For entry is trusted for per-IP throttling (nginx-proxy = 1).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0 if DEBUG else 1, minimum=0),
 }
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90, minimum=1)  # default lifetime of `issue_admin_token`
+REST_KNOX = {"AUTH_HEADER_PREFIX": "Bearer", "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+             "TOKEN_PREFIX": "wink_api_"}  # tokens read `wink_api_<64 hex>`; edge keys are `wink_edge_…`
 SPECTACULAR_SETTINGS = {
     "TITLE": "WINK Retail Analytics API",
     "DESCRIPTION": "Cameras, zones, edge ingestion, live dashboard and analytics for physical stores.",
@@ -210,6 +226,8 @@ CAMERA_INFERENCE_THREADS = env_int("CAMERA_INFERENCE_THREADS", 0, minimum=0)  # 
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # optional bearer token for /metrics through the proxy
 CAMERA_ALERT_OFFLINE_SECONDS = env_int("CAMERA_ALERT_OFFLINE_SECONDS", 120, minimum=10)
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env_float("ALERT_WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+# Hosts (names/IPs) a generic alert webhook may reach although private or loopback (workers/alert_targets.py)
+ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS", [])
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")  # Fernet key(s), comma-separated, newest first
 _EMAIL = email_settings()  # EMAIL_URL, or the EMAIL_* variables one by one (wink/mail.py)
 EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from wink.metrics import healthz_view, metrics_view
@@ -24,6 +22,6 @@ urlpatterns = [
     path("", include("wink.urls_pages")),
 ]
 
-if settings.DEBUG or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Embedded mode serves uploaded screenshots itself; production puts nginx in front of MEDIA_ROOT.
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+# No public /media/ route in any mode: camera screenshots show the shop floor, so they are served only by the
+# signed-in, tenant-checked view /cameras/<pk>/screenshot (cameras.pages.camera_screenshot). nginx-proxy does
+# not serve MEDIA_ROOT either (deploy/nginx/proxy.conf); it proxies every path to the web container.

@@ -1,8 +1,12 @@
 """Alert notifications per store: `alerts_notify(store, subject, body)` and the camera-offline check.
 
-Any job may call `alerts_notify` (the camera-offline check below, the analytics spike job): it sends to every
-enabled AlertChannel of the store (e-mail through Django's mail settings, Slack/Discord/generic webhooks over
-HTTPS), records the outcome on the channel and never raises, so a dead webhook cannot break the caller.
+Any job may call `alerts_notify` (the camera-offline check below, the analytics spike job): it queues one Celery
+task per enabled AlertChannel of the store (`workers.tasks.alert_deliver_task`, after the transaction commits),
+so a dead or slow webhook never holds up the caller; the task retries with backoff. Delivery
+(`alert_channel_deliver`): e-mail through Django's mail settings, Slack and Discord through Apprise, generic
+JSON webhooks through a small hardened `requests` path (below). The outcome is recorded on the channel:
+`last_error` holds a generic reason only, never the target's answer or the webhook URL (its path is the secret);
+the details go to the server log with the target masked.
 """
 
 from __future__ import annotations
@@ -11,74 +15,200 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+import apprise
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from cameras.models import Camera, Store
+from workers.alert_targets import (
+    AlertDeliveryError,
+    AlertTargetError,
+    address_is_blocked,
+    alert_target_validate,
+    discord_tokens,
+    host_is_allowed,
+    slack_tokens,
+)
 from workers.models import AlertChannel, AlertNotice
 
 logger = logging.getLogger(__name__)
 
-DISCORD_LIMIT = 2000  # Discord rejects longer message content
-SLACK_LIMIT = 3900
+DISCORD_LIMIT = 2000  # Discord rejects longer message content (Apprise truncates to it)
+NOT_SENT = "not sent: the channel did not accept the alert (details in the server log)"
+NOT_ALLOWED = "not sent: the target is not allowed (see ALERT_WEBHOOK_ALLOWED_HOSTS)"
+
+
+class BlockedAddressError(RuntimeError):
+    """A webhook connection reached a non-public address (DNS rebinding). Deliberately no OSError: urllib3 and
+    requests would turn that into a retryable ConnectionError."""
 
 
 @dataclass(frozen=True)
 class Delivery:
+    """What the API and admin may show of one attempt: sent or not, and a generic reason."""
+
     channel_id: int
     kind: str
     ok: bool
     error: str = ""
 
 
-def _webhook_payload(channel: AlertChannel, store: Store, subject: str, body: str) -> dict:
+# --- Generic JSON webhooks: requests with the peer address checked on the connected socket ---------------------
+# Why not Apprise's json:// here: (1) its payload is {version, title, message, attachments, type}, while our
+# documented webhook contract is {store, store_name, subject, body}; (2) Apprise calls module-level
+# `requests.request`, so no adapter of ours can see the socket: a hostname checked before the call could
+# resolve to 127.0.0.1 a moment later (DNS rebinding). Here every connection's actual peer address is checked,
+# redirects are never followed, environment proxies are ignored, and the answer's body is never read.
+
+
+class _PublicPeerOnly:
+    def _new_conn(self):
+        sock = super()._new_conn()
+        try:
+            peer = sock.getpeername()[0]
+        except OSError:
+            sock.close()
+            raise
+        if address_is_blocked(peer) and not host_is_allowed(self.host):
+            sock.close()
+            raise BlockedAddressError("webhook host resolved to a non-public address")
+        return sock
+
+
+class _PublicHTTPConnection(_PublicPeerOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicPeerOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+
+def _post_json_webhook(url: str, payload: dict, timeout: float) -> int:
+    """POST `payload`; the HTTP status (redirects are not followed: a 3xx is a failure)."""
+    with requests.Session() as session:
+        session.trust_env = False  # no HTTP(S)_PROXY from the environment: connect to the target itself
+        adapter = _PublicOnlyAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        response = session.post(url, json=payload, timeout=timeout, allow_redirects=False, stream=True)
+        response.close()  # never read what the target answers
+        return response.status_code
+
+
+# --- Slack and Discord: Apprise, built from the validated tokens (its plugins post to the official host) ------
+
+
+def _apprise_url(channel: AlertChannel, timeout: float) -> str:
+    options = f"redirect=no&cto={timeout:g}&rto={timeout:g}&overflow=truncate"
     if channel.kind == AlertChannel.Kind.SLACK:
-        return {"text": f"*{subject}*\n{body}"[:SLACK_LIMIT]}
-    if channel.kind == AlertChannel.Kind.DISCORD:
-        return {"content": f"**{subject}**\n{body}"[:DISCORD_LIMIT]}
-    return {"store": store.store_id, "store_name": store.name, "subject": subject, "body": body}
+        a, b, c = slack_tokens(channel.target)
+        return f"slack://{a}/{b}/{c}/?{options}&image=no&footer=no"
+    webhook_id, token = discord_tokens(channel.target)
+    return f"discord://{webhook_id}/{token}/?{options}&avatar=no&footer=no"
 
 
-def _deliver(channel: AlertChannel, store: Store, subject: str, body: str) -> None:
+def _apprise_notify(url: str, subject: str, body: str) -> bool:
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(http_redirects=False))
+    if not notifier.add(url):
+        return False
+    return bool(notifier.notify(title=subject, body=body))
+
+
+def _deliver(channel: AlertChannel, store: Store, subject: str, body: str, timeout: float) -> None:
+    """Send once; AlertTargetError (policy) or AlertDeliveryError (anything else) on failure."""
     if channel.kind == AlertChannel.Kind.EMAIL:
-        send_mail(f"[WINK {store.store_id}] {subject}", body, settings.DEFAULT_FROM_EMAIL, channel.recipients)
+        try:
+            send_mail(f"[WINK {store.store_id}] {subject}", body, settings.DEFAULT_FROM_EMAIL, channel.recipients)
+        except Exception as error:
+            raise AlertDeliveryError(f"mail failed: {error.__class__.__name__}") from None
         return
-    response = requests.post(
-        channel.target.strip(), json=_webhook_payload(channel, store, subject, body),
-        timeout=settings.ALERT_WEBHOOK_TIMEOUT_SECONDS,
-    )
-    if response.status_code >= 300:
-        raise RuntimeError(f"webhook answered HTTP {response.status_code}")
+    # Checked again at delivery: rows saved before these rules, and names that resolve differently now.
+    alert_target_validate(channel.kind, channel.target)
+    if channel.kind == AlertChannel.Kind.WEBHOOK:
+        payload = {"store": store.store_id, "store_name": store.name, "subject": subject, "body": body}
+        try:
+            status = _post_json_webhook(channel.target.strip(), payload, timeout)
+        except BlockedAddressError:
+            raise AlertTargetError("resolved to a non-public address at delivery") from None
+        except requests.RequestException as error:  # its text names the URL: log the class only
+            raise AlertDeliveryError(f"webhook failed: {error.__class__.__name__}") from None
+        if not 200 <= status < 300:
+            raise AlertDeliveryError(f"webhook answered HTTP {status}")
+        return
+    if not _apprise_notify(_apprise_url(channel, timeout), subject, body):
+        raise AlertDeliveryError(f"{channel.kind} notification failed (Apprise)")
 
 
-def _send(channel: AlertChannel, store: Store, subject: str, body: str) -> Delivery:
+def _attempt(channel: AlertChannel, subject: str, body: str, timeout: float) -> Delivery:
+    store = channel.store
     try:
-        _deliver(channel, store, subject, body)
-    except Exception as error:  # one broken channel must not stop the others or the caller
-        message = f"{error.__class__.__name__}: {error}"[:500]
-        logger.warning("alert to %s channel %s of %s failed: %s", channel.kind, channel.pk, store.store_id, message)
-        AlertChannel.objects.filter(pk=channel.pk).update(last_error=message)
-        return Delivery(channel.pk, channel.kind, False, message)
+        _deliver(channel, store, subject, body, timeout)
+    except AlertTargetError as error:
+        logger.warning("alert to %s channel %s of %s refused (%s): %s", channel.kind, channel.pk, store.store_id,
+                       channel.masked_target, error)
+        AlertChannel.objects.filter(pk=channel.pk).update(last_error=NOT_ALLOWED)
+        return Delivery(channel.pk, channel.kind, False, NOT_ALLOWED)
+    except AlertDeliveryError as error:
+        logger.warning("alert to %s channel %s of %s not sent (%s): %s", channel.kind, channel.pk, store.store_id,
+                       channel.masked_target, error)
+        AlertChannel.objects.filter(pk=channel.pk).update(last_error=NOT_SENT)
+        return Delivery(channel.pk, channel.kind, False, NOT_SENT)
     AlertChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")
     return Delivery(channel.pk, channel.kind, True)
 
 
-def alerts_notify(store: Store, subject: str, body: str) -> list[Delivery]:
-    """Send one alert to all enabled channels of `store`; returns what happened per channel."""
-    results = [_send(channel, store, subject, body)
-               for channel in AlertChannel.objects.filter(store=store, enabled=True).order_by("id")]
-    if not results:
+def alert_channel_deliver(channel_id: int, subject: str, body: str) -> Delivery | None:
+    """One alert through one channel (the body of `alert_deliver_task`). Raises AlertDeliveryError when a retry
+    may help; a refused target or a deleted/disabled channel is final. None when there was nothing to send."""
+    channel = AlertChannel.objects.select_related("store").filter(pk=channel_id, enabled=True).first()
+    if channel is None:
+        return None
+    result = _attempt(channel, subject, body, settings.ALERT_WEBHOOK_TIMEOUT_SECONDS)
+    if not result.ok and result.error == NOT_SENT:
+        raise AlertDeliveryError(f"alert channel {channel_id} not sent")
+    return result
+
+
+def alerts_notify(store: Store, subject: str, body: str) -> list[int]:
+    """Queue one alert for every enabled channel of `store` (sent after commit); returns the channel ids."""
+    from workers.tasks import alert_deliver_task  # tasks import services; avoid an import cycle
+
+    channels = AlertChannel.objects.filter(store=store, enabled=True).order_by("id")
+    channel_ids = list(channels.values_list("pk", flat=True))
+    for channel_id in channel_ids:
+        alert_deliver_task.delay_on_commit(channel_id, subject, body)
+    if not channel_ids:
         logger.info("alert for %s has no channel: %s", store.store_id, subject)
-    return results
+    return channel_ids
 
 
 def alert_channel_test(channel: AlertChannel) -> Delivery:
-    """A test message through one channel (admin action), so an operator sees a wrong address at once."""
+    """A test message through one channel now (admin action, API), with a short timeout, so an operator sees a
+    wrong address at once. Says only sent / not sent: never what (or whether) the target answered."""
     store = channel.store
-    return _send(channel, store, "Test alert", f"WINK can reach this channel for {store.name} ({store.store_id}).")
+    timeout = min(settings.ALERT_WEBHOOK_TIMEOUT_SECONDS, 5.0)
+    return _attempt(channel, "Test alert", f"WINK can reach this channel for {store.name} ({store.store_id}).",
+                    timeout)
 
 
 def camera_outages_check(now=None) -> dict[str, int]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
 from cameras.fields import EncryptedTextField
 from cameras.models import Store
+from workers.alert_targets import AlertTargetError, alert_target_mask, alert_target_validate
 
 
 class AlertChannel(models.Model):
@@ -42,10 +41,8 @@ class AlertChannel(models.Model):
 
     @property
     def masked_target(self) -> str:
-        if self.kind == self.Kind.EMAIL:
-            return self.target
-        parts = urlsplit(self.target)
-        return f"{parts.scheme}://{parts.hostname or ''}/…" if parts.scheme else "…"
+        """The only form of the target shown anywhere (admin, API, logs): webhook paths hold the secret."""
+        return alert_target_mask(self.kind, self.target)
 
     def clean(self) -> None:
         if self.kind == self.Kind.EMAIL:
@@ -57,9 +54,11 @@ class AlertChannel(models.Model):
                 except ValidationError:
                     raise ValidationError({"target": f"{address!r} is not an e-mail address"}) from None
         else:
-            parts = urlsplit(self.target.strip())
-            if parts.scheme not in {"http", "https"} or not parts.hostname:
-                raise ValidationError({"target": "a webhook target must be an http(s) URL"})
+            # Slack/Discord on their official hosts only; generic webhooks to public addresses only (SSRF).
+            try:
+                alert_target_validate(self.kind, self.target)
+            except AlertTargetError as error:
+                raise ValidationError({"target": str(error)}) from None
 
 
 class AlertNotice(models.Model):

@@ -1,40 +1,49 @@
-"""Take the zone-setup screenshot from the camera itself: one frame of its stream, stored like an upload."""
+"""Take the zone-setup screenshot from the camera itself: one frame of its stream, stored like an upload.
+
+The stream is opened by the workers' one network-open function (workers.vision.sources.open_network_capture:
+FFmpeg protocol whitelist, never a local file), and only for a URL that passes the camera URL rules again (rows
+stored before those rules existed). Whatever fails, the user reads one message: which failure it was (refused,
+unreachable, no frame, not a stream URL) would make this a port scanner; the details go to the server log, masked.
+"""
 
 from __future__ import annotations
 
-import os
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cameras.models import Camera, CameraScreenshot
-from workers.vision.sources import mask_url, probe_stream_host
+from workers.vision.sources import SourceError, open_network_capture
+from workers.vision.urls import mask_stream_url, stream_url_problem
 from zones.services import screenshot_upload
+
+log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_S = 8.0
 READ_TIMEOUT_S = 5.0
 FRAMES_TO_SKIP = 3  # the first decoded frames of an RTSP stream are often grey or half-drawn
+CAPTURE_FAILED = "could not read a frame from the camera"
 
 
-def _stream_path(url: str) -> str:
-    return url[len("file://"):] if url.startswith("file://") else url
+def _failed(camera: Camera, detail: str) -> ValidationError:
+    log.warning("screenshot capture for camera %s (%s) failed: %s", camera.pk, mask_stream_url(camera.rtsp_url), detail)
+    return ValidationError({"rtsp_url": CAPTURE_FAILED})
 
 
 def camera_frame_grab(camera: Camera):
     """One BGR frame (numpy array) from the camera's stream; ValidationError naming `rtsp_url` if it fails."""
-    import cv2
-
     url = camera.rtsp_url
     if not url:
         raise ValidationError({"rtsp_url": "this camera has no stream URL; upload a picture instead"})
-    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(OPEN_TIMEOUT_S * 1000),
-              cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(READ_TIMEOUT_S * 1000)]
-    capture = cv2.VideoCapture(_stream_path(url), cv2.CAP_FFMPEG, params)
+    problem = stream_url_problem(url)
+    if problem:  # stored before validation existed (file://, concat:, a bad port ...): never opened
+        raise _failed(camera, f"stream URL refused without opening it: {problem}")
     try:
-        if not capture.isOpened():
-            reason = probe_stream_host(url, timeout=3.0) if "://" in url and not url.startswith("file://") else None
-            raise ValidationError({"rtsp_url": f"cannot open {mask_url(url)}: {reason or 'the stream did not open'}"})
+        capture = open_network_capture(url, OPEN_TIMEOUT_S, READ_TIMEOUT_S, diagnose=False)
+    except SourceError as exc:  # message already masked
+        raise _failed(camera, str(exc)) from None
+    try:
         frame = None
         for _ in range(FRAMES_TO_SKIP + 1):
             ok, candidate = capture.read()
@@ -42,7 +51,7 @@ def camera_frame_grab(camera: Camera):
                 break
             frame = candidate
         if frame is None:
-            raise ValidationError({"rtsp_url": f"no frame received from {mask_url(url)}"})
+            raise _failed(camera, "the stream opened but sent no frame")
         return frame
     finally:
         capture.release()
@@ -55,7 +64,7 @@ def screenshot_capture(camera: Camera) -> CameraScreenshot:
     frame = camera_frame_grab(camera)
     ok, encoded = cv2.imencode(".png", frame)
     if not ok:
-        raise ValidationError({"rtsp_url": "the frame could not be encoded as PNG"})
+        raise _failed(camera, "the frame could not be encoded as PNG")
     height, width = frame.shape[:2]
     upload = SimpleUploadedFile(f"{camera.camera_id}.png", encoded.tobytes(), content_type="image/png")
     return screenshot_upload(camera=camera, file=upload, width=int(width), height=int(height))

@@ -6,21 +6,31 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from zones.models import EntranceLine, Zone
+from zones.validation import MAX_IMAGE_SIDE, MAX_POLYGON_POINTS
 
 
 @extend_schema_field({"oneOf": [{"type": "string", "description": "JSON text"},
                            {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}]})
 class JsonPointsField(serializers.Field):
-    """Accepts a JSON string (form field `polygon_json`) or a list of [x, y] points."""
+    """Accepts a JSON string (form field `polygon_json`) or a list of [x, y] points (at most `max_points`;
+    the geometry itself is checked by zones.validation)."""
+
+    def __init__(self, *args, max_points: int = MAX_POLYGON_POINTS, **kwargs):
+        self.max_points = max_points
+        super().__init__(*args, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, str):
+            if len(data) > self.max_points * 128:  # generous: pretty-printed JSON
+                raise serializers.ValidationError(f"at most {self.max_points} points")
             try:
                 data = json.loads(data)
-            except json.JSONDecodeError as error:
-                raise serializers.ValidationError(f"is not valid JSON ({error.msg})") from None
+            except (json.JSONDecodeError, RecursionError) as error:
+                raise serializers.ValidationError(f"is not valid JSON ({getattr(error, 'msg', error)})") from None
         if not isinstance(data, list):
             raise serializers.ValidationError("must be a JSON list of [x, y] points")
+        if len(data) > self.max_points:
+            raise serializers.ValidationError(f"at most {self.max_points} points, got {len(data)}")
         return data
 
     def to_representation(self, value):
@@ -30,8 +40,10 @@ class JsonPointsField(serializers.Field):
 class ScreenshotUploadSerializer(serializers.Serializer):
     camera_id = serializers.CharField(help_text="Numeric id or camera slug")
     file = serializers.ImageField()
-    img_width = serializers.IntegerField(min_value=1, max_value=16384)
-    img_height = serializers.IntegerField(min_value=1, max_value=16384)
+    img_width = serializers.IntegerField(min_value=1, max_value=MAX_IMAGE_SIDE,
+                                         help_text="Must equal the image's real width")
+    img_height = serializers.IntegerField(min_value=1, max_value=MAX_IMAGE_SIDE,
+                                          help_text="Must equal the image's real height")
 
 
 class ScreenshotSerializer(serializers.Serializer):
@@ -50,8 +62,10 @@ class ZoneCreateSerializer(serializers.Serializer):
     ztype = serializers.ChoiceField(choices=Zone.ZoneType.choices)
     polygon_json = JsonPointsField()
     zone_id = serializers.SlugField(required=False, max_length=100)
-    img_width = serializers.IntegerField(min_value=1, required=False, help_text="Default: latest screenshot")
-    img_height = serializers.IntegerField(min_value=1, required=False, help_text="Default: latest screenshot")
+    img_width = serializers.IntegerField(min_value=1, max_value=MAX_IMAGE_SIDE, required=False,
+                                         help_text="Default: latest screenshot")
+    img_height = serializers.IntegerField(min_value=1, max_value=MAX_IMAGE_SIDE, required=False,
+                                          help_text="Default: latest screenshot")
 
 
 class ZoneUpdateSerializer(serializers.Serializer):
@@ -76,10 +90,10 @@ class ZoneSerializer(serializers.ModelSerializer):
 
 class EntranceLineInputSerializer(serializers.Serializer):
     camera_id = serializers.CharField()
-    line_json = JsonPointsField(help_text="[[x1, y1], [x2, y2]] in screenshot pixels")
-    inside_point_json = JsonPointsField(help_text="[x, y] on the store side")
-    img_width = serializers.IntegerField(min_value=1, required=False)
-    img_height = serializers.IntegerField(min_value=1, required=False)
+    line_json = JsonPointsField(max_points=2, help_text="[[x1, y1], [x2, y2]] in screenshot pixels")
+    inside_point_json = JsonPointsField(max_points=2, help_text="[x, y] on the store side")
+    img_width = serializers.IntegerField(min_value=1, max_value=MAX_IMAGE_SIDE, required=False)
+    img_height = serializers.IntegerField(min_value=1, max_value=MAX_IMAGE_SIDE, required=False)
 
 
 class EntranceLineSerializer(serializers.ModelSerializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -10,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from cameras.models import Camera, CameraScreenshot
 from cameras.services import camera_bump_config_version, slug_from_name
 from zones.models import EntranceLine, Zone
+from zones.validation import MAX_IMAGE_PIXELS, check_image_size
 
 
 def screenshot_size_for_camera(camera: Camera) -> tuple[int, int] | None:
@@ -19,12 +22,26 @@ def screenshot_size_for_camera(camera: Camera) -> tuple[int, int] | None:
 
 @transaction.atomic
 def screenshot_upload(*, camera: Camera, file: UploadedFile, width: int, height: int) -> CameraScreenshot:
-    """Store a zone-setup screenshot; width/height define the coordinate space zones are drawn in."""
+    """Store a zone-setup screenshot; width/height define the coordinate space zones are drawn in, so they
+    must be the image's real size. The size is read from the header (Pillow opens lazily: nothing is
+    decoded); an image over MAX_IMAGE_PIXELS, or one Pillow flags as a decompression bomb, is refused."""
+    check_image_size(width, height, fields=("img_width", "img_height"))
     try:
-        with Image.open(file) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
+        file.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                real_width, real_height = image.size
+                if real_width * real_height > MAX_IMAGE_PIXELS:
+                    raise ValidationError({"file": f"{real_width}x{real_height} is more than "
+                                                   f"{MAX_IMAGE_PIXELS} pixels"})
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({"file": f"too many pixels (more than {MAX_IMAGE_PIXELS})"}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError({"file": "is not a readable image (PNG or JPEG)"}) from None
+    if (real_width, real_height) != (width, height):
+        raise ValidationError({"img_width": f"declared {width}x{height} but the image is {real_width}x{real_height}"})
     file.seek(0)
     screenshot = CameraScreenshot(camera=camera, image=file, width=width, height=height)
     screenshot.full_clean()

@@ -9,11 +9,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cameras.pages import screenshot_url
 from cameras.selectors import camera_get_for_user
 from cameras.views import django_to_drf_validation
 from zones import services
 from zones.models import Zone
-from zones.selectors import camera_pipeline_config, zone_get_for_user, entrance_line_for_camera, zone_list_for_camera
+from zones.selectors import camera_pipeline_config, entrance_line_for_camera, zone_get_for_user, zone_list_for_camera
 from zones.serializers import (
     EntranceLineInputSerializer,
     EntranceLineSerializer,
@@ -66,7 +67,7 @@ class ScreenshotUploadView(APIView):
         except DjangoValidationError as error:
             raise django_to_drf_validation(error) from None
         return Response(
-            {"id": shot.pk, "camera_id": camera.camera_id, "camera": camera.pk, "url": shot.image.url,
+            {"id": shot.pk, "camera_id": camera.camera_id, "camera": camera.pk, "url": screenshot_url(shot),
              "img_width": shot.width, "img_height": shot.height, "uploaded_at": shot.uploaded_at},
             status=status.HTTP_201_CREATED,
         )

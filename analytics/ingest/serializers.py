@@ -99,9 +99,11 @@ class HeartbeatSerializer(serializers.Serializer):
     device_ts = serializers.DateTimeField(required=False)
     status_data = serializers.DictField(
         required=False,
-        help_text='Free-form device status; live keys are shown on the dashboard: {"people": 3, '
+        help_text='Device status (at most 16 KiB); live keys are shown on the dashboard: {"people": 3, '
                   '"zones": {"electronics": 2}, "queues": {"checkout": 4}}; {"status": "error", "error": "…"} '
-                  "marks the camera as failing",
+                  "marks the camera as failing. Live keys are checked (400 naming e.g. status_data.zones): "
+                  "people/people_now a count 0..10000; zones/shelves/queues at most 200 {id (1..100 chars): "
+                  "count}; ts a string. Other keys are free-form.",
     )
 
 

@@ -10,7 +10,9 @@ Guarantees:
   fields), so a retried id-less event is a duplicate as well.
 - An id already stored for another store or camera is rejected ("event_id conflict"), never
   reported as a duplicate of someone else's event.
-- Timestamps more than INGEST_MAX_FUTURE_SECONDS ahead of server time are rejected; late ones are
+- Every timestamp (ts, enter_ts, exit_ts, given or derived) must lie between 2000-01-01T00:00:00Z and
+  INGEST_MAX_FUTURE_SECONDS ahead of server time (`analytics.timebounds`), else the event is rejected
+  naming the field; parsing never raises out of the batch. Late ones are
   accepted and their store-local hours are marked stale for re-aggregation
   (`analytics.services.hours_mark_stale`) in the same transaction, as its last statement: the marks
   become visible exactly when the events do (the drain can never miss them), a crash cannot keep one
@@ -33,6 +35,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from analytics import timebounds
 from analytics.models import EntranceEvent, EventSource, QueueEvent, ShelfEvent, ZoneEvent
 from cameras.models import Camera, Store
 
@@ -49,7 +52,7 @@ INSERT_CHUNK = 500
 
 
 def max_future_seconds() -> float:
-    return float(getattr(settings, "INGEST_MAX_FUTURE_SECONDS", 300))
+    return timebounds.max_future_seconds()
 
 
 @dataclass
@@ -81,17 +84,14 @@ class EventRejected(Exception):
 # --------------------------------------------------------------------------------- validation
 
 
-def parse_timestamp(value: Any, name: str) -> datetime:
-    """ISO 8601 → aware UTC datetime. A timestamp without offset is taken as UTC."""
-    if not isinstance(value, str) or not value:
-        raise EventRejected(name, "expected an ISO 8601 timestamp string")
+def parse_timestamp(value: Any, name: str, *, now: datetime | None = None) -> datetime:
+    """ISO 8601 → aware UTC datetime (no offset: UTC), bounded by `analytics.timebounds`: from
+    2000-01-01T00:00:00Z to now + INGEST_MAX_FUTURE_SECONDS. Raises only EventRejected (never
+    OverflowError: an offset pushing the instant past year 1 or 9999 is a rejection naming the field)."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise EventRejected(name, f"not an ISO 8601 timestamp: {value[:40]!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return timebounds.check_instant(timebounds.parse_instant(value, name), name, now)
+    except timebounds.TimeBoundError as error:
+        raise EventRejected(name, error.message, code=error.code) from None
 
 
 def _number(event: dict, name: str, required: bool) -> float | None:
@@ -123,14 +123,14 @@ def _slug(event: dict, name: str, required: bool = True) -> str:
     return value
 
 
-def _optional_ts(event: dict, name: str) -> datetime | None:
-    return None if event.get(name) is None else parse_timestamp(event[name], name)
+def _optional_ts(event: dict, name: str, now: datetime) -> datetime | None:
+    return None if event.get(name) is None else parse_timestamp(event[name], name, now=now)
 
 
-def _stay_bounds(event: dict, ts: datetime, duration: float | None, duration_name: str):
+def _stay_bounds(event: dict, ts: datetime, duration: float | None, duration_name: str, now: datetime):
     """enter/exit/duration of a stay; a missing one is derived from the others."""
-    enter = _optional_ts(event, "enter_ts")
-    exit_ = _optional_ts(event, "exit_ts")
+    enter = _optional_ts(event, "enter_ts", now)
+    exit_ = _optional_ts(event, "exit_ts", now)
     if enter is not None and exit_ is not None:
         if exit_ < enter:
             raise EventRejected("exit_ts", "is before enter_ts")
@@ -156,7 +156,7 @@ def event_normalize(event: Any, *, now: datetime) -> tuple[str, dict[str, Any]]:
     etype = event.get("type")
     if etype not in EVENT_TYPES:
         raise EventRejected("type", f"must be one of {', '.join(EVENT_TYPES)}")
-    ts = parse_timestamp(event.get("ts"), "ts")
+    ts = parse_timestamp(event.get("ts"), "ts", now=now)
     row: dict[str, Any] = {"ts": ts, "person_key": _slug(event, "person_key", required=False)}
     if etype == "entrance":
         direction = event.get("direction")
@@ -170,26 +170,25 @@ def event_normalize(event: Any, *, now: datetime) -> tuple[str, dict[str, Any]]:
             raise EventRejected("zone_type", f"must be one of {', '.join(ZONE_TYPES)}")
         row["zone_type"] = zone_type
         row["enter_ts"], row["exit_ts"], row["dwell_seconds"] = _stay_bounds(
-            event, ts, _number(event, "dwell_seconds", False), "dwell_seconds")
+            event, ts, _number(event, "dwell_seconds", False), "dwell_seconds", now)
     elif etype == "shelf":
         row["shelf_id"] = _slug(event, "shelf_id")
         dwell = _number(event, "dwell_seconds", False)
         if dwell is None and (event.get("enter_ts") is None or event.get("exit_ts") is None):
             raise EventRejected("dwell_seconds", "required")
-        row["enter_ts"], row["exit_ts"], row["dwell_seconds"] = _stay_bounds(event, ts, dwell, "dwell_seconds")
+        row["enter_ts"], row["exit_ts"], row["dwell_seconds"] = _stay_bounds(event, ts, dwell, "dwell_seconds", now)
     else:
         row["queue_id"] = _slug(event, "queue_id")
         row["enter_ts"], row["exit_ts"], row["wait_seconds"] = _stay_bounds(
-            event, ts, _number(event, "wait_seconds", False), "wait_seconds")
-    limit = now + timedelta(seconds=max_future_seconds())
+            event, ts, _number(event, "wait_seconds", False), "wait_seconds", now)
+    # Derived enter/exit times (ts ± a duration of at most a day) are bounded like the given ones.
     for name in ("ts", "enter_ts", "exit_ts"):
         value = row.get(name)
-        if value is not None and value > limit:
-            ahead = (value - now).total_seconds()
-            raise EventRejected(
-                name, f"{ahead:.0f} s in the future (server time {now:%Y-%m-%dT%H:%M:%SZ}); check the device clock",
-                code="future_timestamp",
-            )
+        if value is not None:
+            try:
+                timebounds.check_instant(value, name, now)
+            except timebounds.TimeBoundError as error:
+                raise EventRejected(name, error.message, code=error.code) from None
     return etype, row
 
 

@@ -29,9 +29,11 @@ from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics import timebounds
 from analytics.ingest import selectors
 from analytics.ingest.authentication import EdgeKeyAuthentication
 from analytics.ingest.keys import edge_key_allows, edge_key_create, edge_key_revoke
+from analytics.ingest.live import LiveStateError, live_state_validate
 from analytics.ingest.serializers import (
     DashboardCamerasSerializer,
     EdgeKeyCreateSerializer,
@@ -44,12 +46,14 @@ from analytics.ingest.serializers import (
     HeartbeatSerializer,
     LiveSerializer,
 )
-from analytics.ingest.services import EventRejected, camera_heartbeat_record, events_record_batch, parse_timestamp
+from analytics.ingest.services import LIVE_KEYS, camera_heartbeat_record, events_record_batch
 from analytics.ingest.throttles import EdgeKeyRateThrottle
 from cameras.authentication import BearerTokenAuthentication
 from cameras.models import Camera, EdgeKey, Organization, Store
 from cameras.selectors import store_list_for_user
+from wink.api import body_too_large_message
 
+MAX_SLUG_LENGTH = 100  # Store.store_id / Camera.camera_id
 KEY_MESSAGE = "⚠️  Store this API key securely - it won't be shown again!"
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Malformed JSON or a bad field (the message names it)"),
@@ -82,14 +86,14 @@ class LimitedJSONParser(BaseParser):
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         if declared and str(declared).isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"body: {int(declared)} bytes is over the limit of {limit} bytes")
+            raise PayloadTooLarge(body_too_large_message(limit))
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise PayloadTooLarge(f"body: over the limit of {limit} bytes")
+            raise PayloadTooLarge(body_too_large_message(limit))
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ParseError(f"body: malformed JSON ({error})") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            raise ParseError(f"body: malformed JSON ({str(error)[:200]})") from None
 
 
 def _required_text(data: dict, name: str) -> str:
@@ -98,6 +102,8 @@ def _required_text(data: dict, name: str) -> str:
         raise ValidationError({name: ["This field is required."]})
     if not isinstance(value, str):
         raise ValidationError({name: ["Expected a string."]})
+    if len(value) > MAX_SLUG_LENGTH:
+        raise ValidationError({name: [f"At most {MAX_SLUG_LENGTH} characters."]})
     return value
 
 
@@ -137,12 +143,14 @@ def _store_and_camera_for_key(edge_key: EdgeKey, data: dict) -> tuple[Store, Cam
 
 
 def _device_ts(data: dict):
+    """The device clock, only parsed (never bounded: a skewed clock is what clock_skew_seconds reports),
+    but never raising out either (an offset past year 1 or 9999 is a 400 naming device_ts)."""
     if data.get("device_ts") is None:
         return None
     try:
-        return parse_timestamp(data["device_ts"], "device_ts")
-    except EventRejected as error:
-        raise ValidationError({"device_ts": [error.reason.split(": ", 1)[-1]]}) from None
+        return timebounds.parse_instant(data["device_ts"], "device_ts")
+    except timebounds.TimeBoundError as error:
+        raise ValidationError({"device_ts": [error.message]}) from None
 
 
 def _count_outcomes(result) -> None:
@@ -170,8 +178,9 @@ class IngestEventsView(EdgeAPIView):
         description=(
             "Up to 1000 GUIDE §3 events of one camera. Each event is validated on its own: valid events are "
             "stored even if others are rejected. A retried batch is stored once: events already stored count as "
-            "`duplicates`. Events without `event_id` get a deterministic one. Timestamps more than 5 minutes "
-            "ahead of server time are rejected (code `future_timestamp`); late events are accepted."
+            "`duplicates`. Events without `event_id` get a deterministic one. Timestamps (ts, enter_ts, exit_ts) "
+            "more than 5 minutes ahead of server time are rejected (code `future_timestamp`), as are timestamps "
+            "before 2000-01-01T00:00:00Z (code `invalid`); each rejection names its field. Late events are accepted."
         ),
         request=EventBatchSerializer,
         responses={200: EventBatchResultSerializer, **ERROR_RESPONSES,
@@ -213,6 +222,10 @@ class HeartbeatView(EdgeAPIView):
             raise ValidationError({"status_data": ["Expected a JSON object."]})
         if len(json.dumps(status_data)) > 16 * 1024:
             raise ValidationError({"status_data": ["At most 16 KiB."]})
+        try:  # the live keys go to the cache every reader trusts: check them against the live-state schema
+            live_state_validate({key: status_data[key] for key in LIVE_KEYS if key in status_data})
+        except LiveStateError as error:
+            raise ValidationError({f"status_data.{error.field}": [error.message]}) from None
         _, camera = _store_and_camera_for_key(request.auth, data)
         device_ts = _device_ts(data)
         camera = camera_heartbeat_record(camera=camera, status_data=status_data)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from analytics.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 from cameras.models import Camera, Organization, Store
@@ -27,8 +27,8 @@ def make_user(username: str, org: Organization | None = None, staff: bool = Fals
     user = get_user_model().objects.create_user(username=username, password="pw-Analytics-1", is_staff=staff)
     if org is not None:
         org.members.add(user)
-    token = Token.objects.create(user=user)
-    return user, token.key
+    _, token = AuthToken.objects.create(user=user)
+    return user, token
 
 
 def _base(store, camera_key, ts, person_key, event_id=None):

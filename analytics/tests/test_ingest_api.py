@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from analytics.ingest.services import events_record_batch
 from analytics.ingest.testing import ServerProcess, ingest_cache_clear, tenant_create
@@ -45,7 +45,7 @@ def tenant():
 @pytest.fixture
 def admin_token():
     user = get_user_model().objects.create(username=f"admin_{uuid.uuid4().hex[:6]}", is_staff=True)
-    return Token.objects.create(user=user).key
+    return AuthToken.objects.create(user=user)[1]
 
 
 def post(server, path, key=None, body=None, data=None, headers=None):
@@ -383,7 +383,7 @@ def test_dashboard_access_for_users(server, tenant):
     other = tenant_create()
     member = get_user_model().objects.create(username=f"member_{uuid.uuid4().hex[:6]}")
     tenant.organization.members.add(member)
-    token = Token.objects.create(user=member).key
+    token = AuthToken.objects.create(user=member)[1]
     assert get(server, "/api/dashboard/live", token, store_id=tenant.store.store_id).status_code == 200
     assert get(server, "/api/dashboard/live", token, store_id=other.store.store_id).status_code == 404
     assert get(server, "/api/dashboard/live", None, store_id=tenant.store.store_id).status_code == 401

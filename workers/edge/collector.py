@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from workers.edge.buffer import EventBuffer
 from workers.edge.client import ApiResult, Backoff, IngestClient
 from workers.edge.config import EdgeCamera, EdgeConfig
 from workers.vision.pipeline import EventPipeline
 from workers.vision.sources import open_source
+from workers.vision.urls import mask_stream_url
 
 log = logging.getLogger("wink.edge")
 RULE = "=" * 70
@@ -30,14 +30,8 @@ STREAM_GRACE_SECONDS = 30.0  # a stream still connecting after this long is repo
 
 
 def mask_password(url: str) -> str:
-    """rtsp://admin:pass@host/x → rtsp://admin:***@host/x (logs never show camera passwords)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{parts.username}:***@{host}", parts.path, parts.query, parts.fragment))
+    """rtsp://admin:pass@host/x → rtsp://admin:***@host/x (logs never show camera passwords; workers.vision.urls)."""
+    return mask_stream_url(url, keep_username=True)
 
 
 def banner(config: EdgeConfig) -> str:

@@ -15,22 +15,20 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from .urls import ffmpeg_capture_options, ffmpeg_file_options, mask_url
 
-# OpenCV reads this variable when a capture is opened; set it before cv2 opens any RTSP stream.
-# TCP: UDP loses packets (grey smeared frames) on busy store networks.
-_FFMPEG_OPTIONS = "rtsp_transport;tcp"
+log = logging.getLogger(__name__)
 
 DEFAULT_FRAME_RATE = 12.0
 DEFAULT_DETECTION_INTERVAL = 3
@@ -42,22 +40,69 @@ class SourceError(Exception):
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-_CRED_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<cred>[^/@\s]*)@")
+# OpenCV reads OPENCV_FFMPEG_CAPTURE_OPTIONS ("key;value|key;value") each time a capture is opened. Every open
+# here sets it under _FFMPEG_ENV: network streams get a protocol whitelist (never file:, concat:, subfile:, pipe:),
+# local files only `file`. Opens with the same options run concurrently; the variable is restored afterwards.
+_FFMPEG_ENV_VAR = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+_FFMPEG_ENV = threading.Condition()
+_ffmpeg_env_state: dict = {"options": None, "active": 0, "saved": None}
 
 
-def mask_url(url: str) -> str:
-    """Hide credentials in a URL: ``rtsp://user:pw@host/x`` -> ``rtsp://***:***@host/x``.
+@contextmanager
+def _ffmpeg_options(make_options: Callable[[str | None], str]):
+    """Hold OPENCV_FFMPEG_CAPTURE_OPTIONS at ``make_options(operator's value)`` while a capture opens."""
+    state = _ffmpeg_env_state
+    with _FFMPEG_ENV:
+        base = state["saved"] if state["active"] else os.environ.get(_FFMPEG_ENV_VAR)
+        options = make_options(base)
+        while state["active"] and state["options"] != options:
+            _FFMPEG_ENV.wait()
+        if not state["active"]:
+            state["saved"] = os.environ.get(_FFMPEG_ENV_VAR)
+            state["options"] = options
+            os.environ[_FFMPEG_ENV_VAR] = options
+        state["active"] += 1
+    try:
+        yield
+    finally:
+        with _FFMPEG_ENV:
+            state["active"] -= 1
+            if not state["active"]:
+                if state["saved"] is None:
+                    os.environ.pop(_FFMPEG_ENV_VAR, None)
+                else:
+                    os.environ[_FFMPEG_ENV_VAR] = state["saved"]
+                state["options"] = None
+                _FFMPEG_ENV.notify_all()
 
-    Also applied to free text (an OpenCV error message that echoes the URL)."""
-    if not url:
-        return url
 
-    def _sub(m: re.Match) -> str:
-        cred = m.group("cred")
-        masked = "***:***" if ":" in cred else "***"
-        return f"{m.group('scheme')}{masked}@"
+def open_network_capture(url: str, open_timeout_s: float = 10.0, read_timeout_s: float = 10.0,
+                         decode_threads: int | None = None, diagnose: bool = True):
+    """The one place a network stream is opened: an opened ``cv2.VideoCapture`` or :class:`SourceError`.
 
-    return _CRED_RE.sub(_sub, str(url))
+    FFmpeg gets a protocol whitelist (workers.vision.urls), so neither the URL nor anything the server sends back
+    (a playlist, a redirect) can make it read a local file. ``diagnose`` adds why the host is unreachable to the
+    message (operators); pass False where the message reaches someone who must not learn it (a port scanner)."""
+    import cv2
+
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(open_timeout_s * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(read_timeout_s * 1000),
+    ]
+    if decode_threads:
+        params += [cv2.CAP_PROP_N_THREADS, int(decode_threads)]
+    with _ffmpeg_options(lambda base: ffmpeg_capture_options(url, base)):
+        cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+    if not cap.isOpened():
+        cap.release()
+        if not diagnose:
+            raise SourceError(f"cannot open stream {mask_url(url)}")
+        reason = probe_stream_host(url, timeout=min(3.0, open_timeout_s))
+        reason = reason or "server reachable but the stream did not open (wrong path, credentials or codec?)"
+        raise SourceError(f"cannot open stream {mask_url(url)}: {reason}")
+    return cap
 
 
 def probe_stream_host(url: str, timeout: float = 3.0) -> str | None:
@@ -263,7 +308,8 @@ class VideoFileSource(FrameSource):
         self.max_frames = max_frames
         if not self.path.is_file():
             raise SourceError(f"video file not found: {self.path}")
-        self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        with _ffmpeg_options(ffmpeg_file_options):  # a local file: FFmpeg may open nothing else
+            self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not self._cap.isOpened():
             self._cap.release()
             raise SourceError(f"cannot open video file (corrupt or unsupported format): {self.path}")
@@ -497,24 +543,7 @@ class RtspSource(FrameSource):
                 self._stats.last_error = mask_url(error)
 
     def _open_capture(self):
-        import cv2
-
-        os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", _FFMPEG_OPTIONS)
-        params = [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-            int(self.open_timeout_s * 1000),
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-            int(self.read_timeout_s * 1000),
-        ]
-        if self.decode_threads:
-            params += [cv2.CAP_PROP_N_THREADS, int(self.decode_threads)]
-        cap = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
-        if not cap.isOpened():
-            cap.release()
-            reason = probe_stream_host(self.url, timeout=min(3.0, self.open_timeout_s))
-            reason = reason or "server reachable but the stream did not open (wrong path, credentials or codec?)"
-            raise SourceError(f"cannot open stream {self.safe_url}: {reason}")
-        return cap
+        return open_network_capture(self.url, self.open_timeout_s, self.read_timeout_s, self.decode_threads)
 
     def _spawn_reader(self) -> None:
         self._generation += 1
