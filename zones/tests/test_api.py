@@ -30,7 +30,8 @@ def create_camera(api: APIClient, **overrides) -> dict:
 def upload_screenshot(api: APIClient, camera_ref, width=1920, height=1080):
     return api.post(
         "/api/zones/screenshot",
-        {"camera_id": str(camera_ref), "file": png_bytes(), "img_width": str(width), "img_height": str(height)},
+        {"camera_id": str(camera_ref), "file": png_bytes(width, height), "img_width": str(width),
+         "img_height": str(height)},
         format="multipart",
     )
 
