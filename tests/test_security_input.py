@@ -1,5 +1,11 @@
 """Security findings 5, 6 and 10: timestamps that poison state, live state that breaks the realtime API,
-and unbounded sizes. Every test goes through the real endpoint (or the real aggregation service)."""
+and unbounded sizes. Every test goes through the real endpoint (or the real aggregation service).
+
+All tests here failed on the code before the fix except these guards, which pin behaviour the fix must
+keep: the in-bounds CSV export, the good heartbeat, polygons outside the screenshot, entrance lines with too
+many points, a screenshot declaring 2**40 pixels (already refused by the upload serializer), the oversized
+ingest body, and the `from=9999-12-31` / `end_date=9999-12-31` cases that the range rules already caught.
+"""
 
 from __future__ import annotations
 
