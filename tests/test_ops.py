@@ -425,6 +425,23 @@ def test_metrics_business_gauges(client, store):
                   f'{{store="{store.store_id}",kind="traffic",direction="up"}}') == 1
 
 
+def test_metrics_people_gauge_survives_corrupt_live_state(client, db):
+    # An edge device's bad state already in the cache (written before validation existed) must not blank /metrics.
+    from django.core.cache import cache
+
+    from analytics.ingest.live import live_index_key, live_key, live_state_write
+
+    store = StoreFactory(store_id=f"store_corrupt_{os.getpid()}")
+
+    live_state_write(store.store_id, "cam_a", {"people": 4}, ttl=30)
+    index = cache.get(live_index_key(store.store_id))
+    index["cam_bad"] = index["cam_a"]
+    cache.set(live_index_key(store.store_id), index, 60)
+    cache.set(live_key(store.store_id, "cam_bad"), "not a dict", 60)
+    text = _scrape(client)
+    assert _value(text, "wink_people_now", f'{{store="{store.store_id}"}}') == 4
+
+
 def test_metrics_multiprocess_mode_adds_up_processes(tmp_path):
     # Two processes write samples into PROMETHEUS_MULTIPROC_DIR; a third exposes their sum (gunicorn's case).
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "wink.settings"}

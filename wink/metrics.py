@@ -252,25 +252,19 @@ def _database_families():
 
 
 def people_now_by_store() -> dict[str, int]:
-    """{store slug: people in view now}, summed over the fresh live states of the store's cameras."""
-    try:
-        from analytics.ingest.live import live_index_key, live_key, people_in_state
-    except ImportError:  # live state module absent: no business gauges
-        return {}
-    from django.core.cache import cache
+    """{store slug: people in view now}, summed over the fresh live states of the store's cameras.
 
+    Reads through `live_state_read`, which drops corrupt entries, so one bad edge device cannot break /metrics.
+    """
+    from analytics.ingest.live import live_state_read, people_in_state
     from cameras.models import Store
 
-    # Two cache round trips for all stores (index of each store, then every fresh camera state).
-    stores = list(Store.objects.values_list("store_id", flat=True))
-    indexes = cache.get_many([live_index_key(store_id) for store_id in stores])
-    keys = {live_key(store_id, camera): store_id
-            for store_id in stores for camera in (indexes.get(live_index_key(store_id)) or {})}
     totals: dict[str, int] = {}
-    for key, entry in cache.get_many(list(keys)).items():
-        people = people_in_state((entry or {}).get("state") or {})
-        if people is not None:
-            totals[keys[key]] = totals.get(keys[key], 0) + people
+    for store_id in Store.objects.values_list("store_id", flat=True):
+        for entry in live_state_read(store_id).values():
+            people = people_in_state(entry["state"])
+            if people is not None:
+                totals[store_id] = totals.get(store_id, 0) + people
     return totals
 
 
