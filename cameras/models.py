@@ -12,7 +12,9 @@ from django.db import models
 
 from cameras.fields import EncryptedTextField
 from cameras.validation import validate_stream_url
-from workers.vision.urls import mask_stream_url
+from workers.vision.urls import mask_stream_url, mask_url
+
+STREAM_OPEN_ERROR = "cannot open stream"  # how workers/vision/sources.py starts every stream-open failure
 
 CAPABILITIES = ("entrance", "zones", "shelves", "queue")
 
@@ -137,6 +139,16 @@ class Camera(models.Model):
     @property
     def masked_rtsp_url(self) -> str:
         return mask_url_password(self.rtsp_url)
+
+    @property
+    def public_last_error(self) -> str:
+        """The last error as the organisation sees it (API, camera page): credentials masked, and why a stream did
+        not open (refused, timed out, unknown host) left out, so camera URLs cannot map the server's network.
+        Operators read the detail in the Django admin and the worker log."""
+        text = mask_url(self.last_error or "")
+        if text.startswith(STREAM_OPEN_ERROR):
+            return f"{STREAM_OPEN_ERROR} (it did not open or could not be read)"
+        return text
 
     @property
     def effective_frame_rate(self) -> float:

@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from cameras.models import CAPABILITIES, Camera, Store, validate_not_numeric
 from cameras.validation import validate_stream_url
-from workers.vision.urls import mask_url
 
 
 class StoreSerializer(serializers.ModelSerializer):
@@ -42,8 +41,8 @@ class CameraSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if data.get("last_error"):  # errors can echo the stream URL: never with its credentials
-            data["last_error"] = mask_url(data["last_error"])
+        if "last_error" in data:  # errors can echo the stream URL or probe results: the tenant-safe form only
+            data["last_error"] = instance.public_last_error
         return data
 
     def validate_rtsp_url(self, value: str) -> str:

@@ -385,3 +385,23 @@ def test_ffmpeg_whitelist_keeps_network_opens_off_local_files(tmp_path):
     for url in (f"file://{clip}", clip, f"concat:{clip}", f"subfile:,,start,0,end,0,,:{clip}"):
         with pytest.raises(SourceError):
             RtspSource(url, open_timeout_s=2).start(require_connection=True).close()
+
+
+def test_tenants_never_see_why_a_stream_did_not_open(client, org_member):
+    # Refused, timed out and unknown host would make a port scanner of the camera status: the organisation sees
+    # one answer; the operator keeps the detail (worker log, Django admin).
+    user, store = org_member
+    client.force_login(user)
+    api = APIClient()
+    api.force_authenticate(user)
+    answers = set()
+    for reason in ("connection refused by 10.0.0.7:554", "connection to 10.0.0.8:554 timed out",
+                   "unknown host cam.internal"):
+        camera = CameraFactory(store=store, last_error=f"cannot open stream rtsp://u:***@10.0.0.7/s: {reason}",
+                               status=Camera.Status.ERROR)
+        shown = api.get(f"/api/cameras/{camera.pk}").json()["last_error"]
+        page = client.get(reverse("camera-detail", args=[camera.pk])).content.decode()
+        assert reason not in shown and reason not in page
+        assert "cannot open stream" in shown
+        answers.add(shown)
+    assert len(answers) == 1

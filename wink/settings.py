@@ -134,6 +134,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minim
 # the real user out from elsewhere, and other accounts behind the same address (a shop's NAT) keep working.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on stderr: offline commands print one clear line on failure
 AXES_CLIENT_IP_CALLABLE = "cameras.authentication.client_ip_address"  # honours NUM_PROXIES like the API throttles
 AXES_LOCKOUT_CALLABLE = "cameras.authentication.lockout_response"  # templates/registration/lockout.html, HTTP 429
 LOGIN_URL = "/accounts/login/"
@@ -218,6 +219,9 @@ CAMERA_SUPERVISE_INTERVAL_SECONDS = env_float("CAMERA_SUPERVISE_INTERVAL_SECONDS
 CAMERA_CONFIG_POLL_SECONDS = env_float("CAMERA_CONFIG_POLL_SECONDS", 5.0, minimum=0.5)
 CAMERA_OFFLINE_AFTER_SECONDS = env_float("CAMERA_OFFLINE_AFTER_SECONDS", 10.0, minimum=1.0)
 CAMERA_RECONNECT_MAX_BACKOFF_SECONDS = env_float("CAMERA_RECONNECT_MAX_BACKOFF_SECONDS", 30.0, minimum=1.0)
+# A camera URL that is a local video path is read as a looping file only when the operator allows it (demos,
+# tests on one host); otherwise only rtsp/rtsps/http/https URLs are opened (a tenant must never make us read files).
+CAMERA_ALLOW_FILE_SOURCES = env_bool("CAMERA_ALLOW_FILE_SOURCES", False)
 CAMERA_EVENT_FLUSH_SECONDS = env_float("CAMERA_EVENT_FLUSH_SECONDS", 2.0, minimum=0.1)
 CAMERA_INFERENCE_MAX_BATCH = env_int("CAMERA_INFERENCE_MAX_BATCH", 0, minimum=0)  # 0: 2 on CPU, 8 on CUDA
 CAMERA_INFERENCE_THREADS = env_int("CAMERA_INFERENCE_THREADS", 0, minimum=0)  # 0: one per core on CPU, 1 on CUDA

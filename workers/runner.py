@@ -33,6 +33,7 @@ from workers.vision.config import ConfigError, load_camera_config
 from workers.vision.heatmap import HeatmapGrid
 from workers.vision.pipeline import EventPipeline
 from workers.vision.sources import DetectionCadence, FramePacket, RtspSource, SourceError, is_stream_uri, open_source
+from workers.vision.urls import is_camera_stream_url
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +111,17 @@ class _FileLoop:
             self._source.close()
 
 
+class StreamRefused(Exception):
+    """The camera URL is not one the runner may open (a file path with CAMERA_ALLOW_FILE_SOURCES off)."""
+
+
 def _open_stream(url: str, sample_fps: float):
-    if is_stream_uri(url):
+    if is_camera_stream_url(url):
         source = RtspSource(url, sample_fps=sample_fps, backoff_max_s=settings.CAMERA_RECONNECT_MAX_BACKOFF_SECONDS)
         return source.start()
+    if not settings.CAMERA_ALLOW_FILE_SOURCES or is_stream_uri(url) or "://" in url:
+        # Rows stored before URL validation (or imported) may name files or FFmpeg meta-protocols: never open them.
+        raise StreamRefused("stream URL refused: only rtsp, rtsps, http and https camera URLs are opened")
     return _FileLoop(url, sample_fps)
 
 
@@ -294,7 +302,11 @@ class CameraRunner:
                 self.source.close()
             self.source = None
             if not self.config_error:
-                self.source = _open_stream(camera.rtsp_url, camera.effective_frame_rate)
+                try:
+                    self.source = _open_stream(camera.rtsp_url, camera.effective_frame_rate)
+                except StreamRefused as exc:
+                    self.config_error = str(exc)
+                    self._set_status(Camera.Status.ERROR, self.config_error)
         self.pipeline = None  # rebuilt on the next analysed frame, with its frame size
 
     def _poll_config(self) -> str | None:

@@ -249,6 +249,7 @@ def test_runner_reloads_config_and_stops_when_disabled_or_deleted(media, private
     """In-process runner on a looping file: zone changes reach it, disable and delete stop it."""
     settings.CAMERA_CONFIG_POLL_SECONDS = 1
     settings.CAMERA_EVENT_FLUSH_SECONDS = 0.5
+    settings.CAMERA_ALLOW_FILE_SOURCES = True  # the operator's switch for reading a local file as a camera
     store = StoreFactory()
     camera = make_camera(store, "shop", str(media))
     results: dict[str, str] = {}

@@ -93,6 +93,18 @@ def test_runner_returns_at_once_when_another_runner_holds_the_camera(private_red
     assert leases.lease_holder(camera.pk, private_redis) == holder.token
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("url", ["/etc/hostname", "file:///etc/hostname", "concat:/etc/hostname", "udp://10.0.0.1:5"])
+def test_runner_never_opens_a_stored_url_that_is_not_a_camera_stream(private_redis, settings, url):
+    # Rows stored before URL validation existed (or brought in by import_store) must not make a worker read files.
+    settings.CAMERA_ALLOW_FILE_SOURCES = False
+    camera = CameraFactory(rtsp_url=url)
+    assert CameraRunner(camera.pk, client=private_redis, max_seconds=1).run() == ExitReason.STOPPED
+    camera.refresh_from_db()
+    assert camera.status == Camera.Status.ERROR
+    assert "refused" in camera.last_error
+
+
 def test_collector_turns_runner_hashes_into_prometheus_metrics(private_redis, settings):
     metrics.camera_metrics_write(private_redis, 1, {
         "store": "store_a", "camera": "cam_1", "processed_fps": 3.9, "lag_seconds": 0.2, "detection_ms": 21.5,
