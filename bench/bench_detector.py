@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from workers.vision.detectors import cpu_flags, cpu_supports_bf16, create_detector, default_model_path  # noqa: E402
-from workers.vision.export import count_matches as matched  # noqa: E402
+from vision.detectors import cpu_flags, cpu_supports_bf16, create_detector, default_model_path  # noqa: E402
+from vision.export import count_matches as matched  # noqa: E402
 
 MEDIA = ROOT.parent / "shared" / "media" / "concourse.mp4"
 OUT = ROOT / "bench" / "out"
@@ -172,7 +172,7 @@ def int8_models(args, calibration) -> list[tuple[str, Path]]:
     except ImportError:
         print("INT8: nncf not installed (pip install -r requirements-int8.txt); skipping", file=sys.stderr)
         return []
-    from workers.vision.export import quantize_int8
+    from vision.export import quantize_int8
 
     for name, drop in (("openvino int8", None), ("openvino int8 acc-ctl", 0.018)):
         out = OUT / ("yolo11n_int8_openvino" if drop is None else "yolo11n_int8acc_openvino") / "yolo11n.xml"

@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bytetrack_ref import ByteTrackAdapter
 from bench.simulator import simulate
-from workers.vision.config import load_camera_config
-from workers.vision.mot import iter_frames, read_det_txt
-from workers.vision.pipeline import EventPipeline
-from workers.vision.summary import flatten_summary
+from vision.config import load_camera_config
+from vision.mot import iter_frames, read_det_txt
+from vision.pipeline import EventPipeline
+from vision.summary import flatten_summary
 
 COUNT_KEYS = ("footfall.in", "footfall.out", ".entries", ".unique_visitors", ".interactions", ".served")
 TIME_KEYS = (".avg_dwell", ".avg_wait", ".max_wait")

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bytetrack_ref import ByteTrackAdapter
 from bench.mot_metrics import evaluate
-from workers.vision.tracker import Tracker
-from workers.vision.types import Detection
+from vision.tracker import Tracker
+from vision.types import Detection
 
 FPS = 25.0
 SIZE = (640, 480)

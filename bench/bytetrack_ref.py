@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workers.vision.types import Detection, TrackState
+from vision.types import Detection, TrackState
 
 
 def load_bytetrack():
@@ -23,7 +23,7 @@ def load_bytetrack():
 
 
 class ByteTrackAdapter:
-    """Exposes update(t, dets) / tracks / removed like workers.vision.tracker.Tracker.
+    """Exposes update(t, dets) / tracks / removed like vision.tracker.Tracker.
 
     Library defaults except frame_rate (so its lost-track buffer is in real time, 1 s by default).
     """

@@ -3,7 +3,7 @@ from django.contrib import admin
 from knox.models import AuthToken
 
 from cameras.models import Camera, CameraScreenshot, EdgeKey, Organization, Store
-from workers.vision.urls import mask_url
+from vision.urls import mask_url
 
 
 class StoreInline(admin.TabularInline):

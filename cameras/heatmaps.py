@@ -1,7 +1,7 @@
 """Heatmap storage: a camera runner adds grid increments; pages read a day or a range summed.
 
 Writes (`camera_heatmap_add`) and reads (`camera_heatmap_for_range`) for the CameraHeatmap model; the grid
-itself is `workers.vision.heatmap.HeatmapGrid` (pure numpy).
+itself is `vision.heatmap.HeatmapGrid` (pure numpy).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras.models import Camera, CameraHeatmap
-from workers.vision.heatmap import HeatmapError, HeatmapGrid, add_counts
+from vision.heatmap import HeatmapError, HeatmapGrid, add_counts
 
 
 @transaction.atomic

@@ -12,9 +12,9 @@ from django.db import models
 
 from cameras.fields import EncryptedTextField
 from cameras.validation import validate_stream_url
-from workers.vision.urls import mask_stream_url, mask_url
+from vision.urls import mask_stream_url, mask_url
 
-STREAM_OPEN_ERROR = "cannot open stream"  # how workers/vision/sources.py starts every stream-open failure
+STREAM_OPEN_ERROR = "cannot open stream"  # how vision/sources.py starts every stream-open failure
 
 CAPABILITIES = ("entrance", "zones", "shelves", "queue")
 
@@ -43,7 +43,7 @@ def mask_url_password(url: str) -> str:
     """A stream URL for display: password, lone userinfo (a token) and secret parameters hidden.
 
     Never raises, never returns a secret: rows stored before validation existed (a bad port, spaces) come back
-    fully masked ("rtsp://***"). The rules live in workers.vision.urls, shared with the workers."""
+    fully masked ("rtsp://***"). The rules live in vision.urls, shared with the workers."""
     return mask_stream_url(url, keep_username=True)
 
 

@@ -1,13 +1,13 @@
 """The one validator for camera stream URLs (model field, admin form, API and import paths all run it).
 
-The rules themselves live in the Django-free `workers.vision.urls` so the vision core applies the same ones.
+The rules themselves live in the Django-free `vision.urls` so the vision core applies the same ones.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from workers.vision.urls import stream_url_problem
+from vision.urls import stream_url_problem
 
 
 def validate_stream_url(value: str) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.rtsp import CONCOURSE, RtspServer, rtsp_unavailable_reason
-from workers.vision.sources import RtspSource, SourceError
+from vision.sources import RtspSource, SourceError
 
 pytestmark = [
     pytest.mark.slow,

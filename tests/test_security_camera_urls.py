@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 
 from cameras.models import Camera, mask_url_password
 from cameras.services import camera_create
+from edge.collector import mask_password
 from tests.factories import CameraFactory, OrganizationFactory, StoreFactory, UserFactory
-from workers.edge.collector import mask_password
-from workers.vision.sources import RtspSource, SourceError, mask_url
+from vision.sources import RtspSource, SourceError, mask_url
 
 SECRET = "hunter2xyz"
 

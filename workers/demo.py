@@ -22,9 +22,9 @@ from analytics.ingest.services import events_record_batch
 from analytics.models import EntranceEvent, Promotion
 from cameras.models import Camera, Store
 from cameras.services import camera_create
-from workers.vision.config import load_camera_config
-from workers.vision.mot import iter_frames, read_det_txt
-from workers.vision.pipeline import EventPipeline
+from vision.config import load_camera_config
+from vision.mot import iter_frames, read_det_txt
+from vision.pipeline import EventPipeline
 from zones.selectors import camera_pipeline_config
 from zones.services import entrance_line_set, screenshot_upload, zone_create
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workers.vision.detectors import Detector
-from workers.vision.types import Detection
+from vision.detectors import Detector
+from vision.types import Detection
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def engine_threads_from_settings() -> int:
 def detector_from_settings(engine_threads: int = 1) -> Detector:
     from django.conf import settings
 
-    from workers.vision.detectors import create_detector
+    from vision.detectors import create_detector
 
     # several engine threads: each network call single-threaded (the threads share the cores)
     threads = settings.DETECTOR_THREADS or (1 if engine_threads > 1 else None)

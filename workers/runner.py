@@ -28,12 +28,12 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from cameras.heatmaps import camera_heatmap_add
 from cameras.models import Camera
+from vision.config import ConfigError, load_camera_config
+from vision.heatmap import HeatmapGrid
+from vision.pipeline import EventPipeline
+from vision.sources import DetectionCadence, FramePacket, RtspSource, SourceError, is_stream_uri, open_source
+from vision.urls import is_camera_stream_url
 from workers import leases, metrics, selectors, services
-from workers.vision.config import ConfigError, load_camera_config
-from workers.vision.heatmap import HeatmapGrid
-from workers.vision.pipeline import EventPipeline
-from workers.vision.sources import DetectionCadence, FramePacket, RtspSource, SourceError, is_stream_uri, open_source
-from workers.vision.urls import is_camera_stream_url
 
 log = logging.getLogger(__name__)
 

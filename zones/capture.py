@@ -1,6 +1,6 @@
 """Take the zone-setup screenshot from the camera itself: one frame of its stream, stored like an upload.
 
-The stream is opened by the workers' one network-open function (workers.vision.sources.open_network_capture:
+The stream is opened by the workers' one network-open function (vision.sources.open_network_capture:
 FFmpeg protocol whitelist, never a local file), and only for a URL that passes the camera URL rules again (rows
 stored before those rules existed). Whatever fails, the user reads one message: which failure it was (refused,
 unreachable, no frame, not a stream URL) would make this a port scanner; the details go to the server log, masked.
@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cameras.models import Camera, CameraScreenshot
-from workers.vision.sources import SourceError, open_network_capture
-from workers.vision.urls import mask_stream_url, stream_url_problem
+from vision.sources import SourceError, open_network_capture
+from vision.urls import mask_stream_url, stream_url_problem
 from zones.services import screenshot_upload
 
 log = logging.getLogger(__name__)

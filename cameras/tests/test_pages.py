@@ -13,7 +13,7 @@ from analytics.models import DailyMetric, HourlyMetric, MetricScope
 from cameras.heatmaps import camera_heatmap_add, camera_heatmap_for_range
 from cameras.models import CameraHeatmap
 from tests.factories import CameraFactory, OrganizationFactory, StoreFactory, UserFactory
-from workers.vision.heatmap import HeatmapGrid
+from vision.heatmap import HeatmapGrid
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from analytics.models import (
 )
 from cameras.heatmaps import camera_heatmap_add
 from cameras.models import Camera, CameraScreenshot, Organization, Store
-from workers.vision.heatmap import HeatmapGrid
+from vision.heatmap import HeatmapGrid
 from zones.models import EntranceLine, Zone
 
 PASSWORD = "Wink-e2e-pass-1"

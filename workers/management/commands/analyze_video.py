@@ -1,7 +1,7 @@
 """`manage.py analyze_video SOURCE --camera CAMERA.json --out DIR [--annotate OUT.mp4]`
 
 Runs the vision pipeline over a video file or an rtsp:// URL and writes detections.txt, tracks.txt,
-events.jsonl and summary.json into DIR. Needs no database. Logic lives in workers.vision.analyze.
+events.jsonl and summary.json into DIR. Needs no database. Logic lives in vision.analyze.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from vision.sources import is_stream_uri, mask_url
 from workers.management.commands._options import parse_start
-from workers.vision.sources import is_stream_uri, mask_url
 
 
 def _quiet_opencv(verbosity: int) -> None:
@@ -27,7 +27,7 @@ def _quiet_opencv(verbosity: int) -> None:
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     # the sources log reconnects and truncation as warnings; the command reports them itself
-    logging.getLogger("workers.vision").setLevel(logging.ERROR)
+    logging.getLogger("vision").setLevel(logging.ERROR)
 
 
 class Command(BaseCommand):
@@ -61,10 +61,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **opts):
-        from workers.vision.analyze import AnalyzeError, analyze
-        from workers.vision.config import ConfigError, load_camera_config
-        from workers.vision.detectors import DetectorError, create_detector
-        from workers.vision.sources import SourceError
+        from vision.analyze import AnalyzeError, analyze
+        from vision.config import ConfigError, load_camera_config
+        from vision.detectors import DetectorError, create_detector
+        from vision.sources import SourceError
 
         _quiet_opencv(opts["verbosity"])
         source = opts["source"]

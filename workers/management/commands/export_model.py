@@ -2,7 +2,7 @@
 
 MODEL.pt → ONNX (dynamic batch and size) + OpenVINO IR via ultralytics (needs requirements-gpu.txt);
 MODEL.onnx → OpenVINO IR without torch; --int8 adds an NNCF-quantized INT8 IR calibrated on VIDEO.
-Needs no database. Logic lives in workers.vision.export.
+Needs no database. Logic lives in vision.export.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ class Command(BaseCommand):
                                  "the calibration frames (a few minutes)")
 
     def handle(self, *args, **opts):
-        from workers.vision.detectors import DetectorError
-        from workers.vision.export import ExportError, export_model
+        from vision.detectors import DetectorError
+        from vision.export import ExportError, export_model
 
         model = Path(opts["model"])
         if not model.exists():

@@ -2,7 +2,7 @@
 
 Replays MOTChallenge detections through the vision pipeline (tracker → zones → events) and writes
 DIR/tracks.txt, DIR/events.jsonl and DIR/summary.json (GUIDE.md §3). Needs no database; the logic
-lives in workers.vision.replay.
+lives in vision.replay.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--camera-id", help="camera to use when the config lists several cameras")
 
     def handle(self, *args, **opts):
-        from workers.vision.config import ConfigError, load_camera_config
-        from workers.vision.mot import MotFormatError
-        from workers.vision.replay import replay
+        from vision.config import ConfigError, load_camera_config
+        from vision.mot import MotFormatError
+        from vision.replay import replay
 
         start = parse_start(opts.get("start"))
         det = Path(opts["det_txt"])

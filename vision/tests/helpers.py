@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from workers.vision.config import load_camera_config
-from workers.vision.pipeline import EventPipeline
-from workers.vision.types import Detection
+from vision.config import load_camera_config
+from vision.pipeline import EventPipeline
+from vision.types import Detection
 
 START = datetime(2025, 10, 1, 10, 0, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from workers.vision.detectors import create_detector, default_model_path
-from workers.vision.synthetic import default_scene
+from vision.detectors import create_detector, default_model_path
+from vision.synthetic import default_scene
 
 
 def has(module: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from workers.edge.buffer import EventBuffer
+from edge.buffer import EventBuffer
 
 
 def events(n: int, start: int = 0) -> list[dict]:

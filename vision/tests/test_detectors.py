@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workers.vision.detectors import (
+from vision.detectors import (
     DetectorError,
     Letterbox,
     ModelNotFoundError,
@@ -23,9 +23,9 @@ from workers.vision.detectors import (
     postprocess,
     preprocess,
 )
-from workers.vision.synthetic import default_scene
+from vision.synthetic import default_scene
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def iou(a, b) -> float:
@@ -248,8 +248,8 @@ def test_bf16_request_on_a_cpu_without_it_is_refused_clearly():
 def test_default_path_never_imports_torch(tmp_path):
     code = (
         "import sys, numpy as np\n"
-        "from workers.vision.detectors import create_detector\n"
-        "from workers.vision import sources, analyze, annotate\n"
+        "from vision.detectors import create_detector\n"
+        "from vision import sources, analyze, annotate\n"
         "d = create_detector(); d.detect([np.zeros((720, 1280, 3), np.uint8)])\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'ultralytics', 'torchvision'))\n"
         "print(','.join(bad))\n"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workers.vision.tracker import Tracker
+from vision.tracker import Tracker
 
 from .helpers import person
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "tests" / "assets" / "persons"
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "tests" / "assets" / "persons"
 
 
 def load_person_sprites(directory: str | Path | None = None) -> dict[str, np.ndarray]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workers.edge.collector import banner
-from workers.edge.config import EdgeConfigError, load_edge_config, parse_edge_config
+from edge.collector import banner
+from edge.config import EdgeConfigError, load_edge_config, parse_edge_config
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 ORG = "41e0f56e-24f9-4be0-95bd-bda0005bbb5f"
 
 # Step 2.2 of the guide, verbatim except the org placeholder.
@@ -116,19 +116,19 @@ def test_errors_name_the_field(change, field):
 def test_cli_reports_a_bad_config_in_one_line(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(GUIDE_CONFIG.replace(ORG, "<org-uuid>"))
-    result = subprocess.run([sys.executable, "-m", "workers.edge", "run", str(path)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "edge", "run", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["error: org_id: not a UUID ('<org-uuid>'); "
                                                   "use the organisation id of the seed output"]
     path.write_text("api_base: [unclosed")
-    result = subprocess.run([sys.executable, "-m", "workers.edge", "run", str(path)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "edge", "run", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not valid YAML" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_edge_collector_imports_no_django():
-    code = ("import sys, workers.edge.__main__, workers.edge.collector, workers.edge.selftest; "
+    code = ("import sys, edge.__main__, edge.collector, edge.selftest; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin"})

@@ -2,5 +2,5 @@
 
 Stages: frame source → detector → tracker → zone engine → event builder. The core modules here are
 types, config, geometry, tracker, zones, events, pipeline, replay, mot and summary; imports are kept
-lazy so that `import workers.vision` stays cheap.
+lazy so that `import vision` stays cheap.
 """

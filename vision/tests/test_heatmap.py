@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workers.vision.heatmap import HeatmapError, HeatmapGrid, add_counts
+from vision.heatmap import HeatmapError, HeatmapGrid, add_counts
 
 
 def test_points_land_in_their_cells_and_outside_points_are_dropped():
@@ -57,7 +57,7 @@ def test_mismatched_grids_do_not_merge_and_sizes_are_checked():
 
 
 def test_tracks_count_their_foot_point_when_matched():
-    from workers.vision.types import TrackState
+    from vision.types import TrackState
 
     grid = HeatmapGrid(100, 100, cols=10, rows=10)
     seen = TrackState(track_id=1, box=(10, 10, 30, 55), conf=0.9, confirmed=True)

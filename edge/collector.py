@@ -16,12 +16,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from workers.edge.buffer import EventBuffer
-from workers.edge.client import ApiResult, Backoff, IngestClient
-from workers.edge.config import EdgeCamera, EdgeConfig
-from workers.vision.pipeline import EventPipeline
-from workers.vision.sources import open_source
-from workers.vision.urls import mask_stream_url
+from edge.buffer import EventBuffer
+from edge.client import ApiResult, Backoff, IngestClient
+from edge.config import EdgeCamera, EdgeConfig
+from vision.pipeline import EventPipeline
+from vision.sources import open_source
+from vision.urls import mask_stream_url
 
 log = logging.getLogger("wink.edge")
 RULE = "=" * 70
@@ -30,7 +30,7 @@ STREAM_GRACE_SECONDS = 30.0  # a stream still connecting after this long is repo
 
 
 def mask_password(url: str) -> str:
-    """rtsp://admin:pass@host/x → rtsp://admin:***@host/x (logs never show camera passwords; workers.vision.urls)."""
+    """rtsp://admin:pass@host/x → rtsp://admin:***@host/x (logs never show camera passwords; vision.urls)."""
     return mask_stream_url(url, keep_username=True)
 
 
@@ -216,7 +216,7 @@ class EdgeCollector:
         if self._detector is None:
             with self._detect_lock:
                 if self._detector is None:
-                    from workers.vision.detectors import detector_from_env
+                    from vision.detectors import detector_from_env
 
                     options = self.config.detector
                     self._detector = detector_from_env(

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from workers.vision.events import summarize_events
-from workers.vision.types import anchor_of
+from vision.events import summarize_events
+from vision.types import anchor_of
 
 from .helpers import START, camera, person, run, walk
 
@@ -165,8 +165,8 @@ def test_stay_of_a_lost_person_is_reported_when_nobody_takes_it_over():
     # Seen inside for 10 s, then never again: the stay waits ~10 s for a hand-over, then is reported.
     scene = [(i / 4, [person(500, 350)] if i < 40 else []) for i in range(4 * 40)]
     events = []
-    from workers.vision.config import load_camera_config
-    from workers.vision.pipeline import EventPipeline
+    from vision.config import load_camera_config
+    from vision.pipeline import EventPipeline
 
     pipe = EventPipeline(load_camera_config(camera()), START)
     seen_at = None
@@ -192,8 +192,8 @@ def test_queue_and_shelf_events_and_live_state():
     summary = pipe.summary()
     assert summary["queues"]["till"]["served"] == 1 and summary["shelves"]["promo"]["interactions"] == 1
     events2, pipe2 = [], None
-    from workers.vision.config import load_camera_config
-    from workers.vision.pipeline import EventPipeline
+    from vision.config import load_camera_config
+    from vision.pipeline import EventPipeline
 
     pipe2 = EventPipeline(load_camera_config(cfg), START)
     for t, dets in scene[:100]:
@@ -213,8 +213,8 @@ def test_summarize_events_matches_pipeline_summary():
 
 
 def test_person_key_prefix():
-    from workers.vision.config import load_camera_config
-    from workers.vision.pipeline import EventPipeline
+    from vision.config import load_camera_config
+    from vision.pipeline import EventPipeline
 
     pipe = EventPipeline(load_camera_config(camera()), START, person_key_prefix="run7-")
     events = []

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.vision.types import Detection
+from vision.types import Detection
 
 log = logging.getLogger(__name__)
 

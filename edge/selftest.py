@@ -1,4 +1,4 @@
-"""`python -m workers.edge selftest config.yaml`: the deployment guide's edge test suite.
+"""`python -m edge selftest config.yaml`: the deployment guide's edge test suite.
 
 Checks: config valid; polygon scaling (screenshot → frame pixels) and point-in-polygon; offline
 buffering (an event written while the API is unreachable is on disk after a restart); heartbeat
@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from workers.edge.buffer import EventBuffer
-from workers.edge.client import IngestClient
-from workers.edge.config import EdgeConfig, EdgeConfigError, load_edge_config
-from workers.vision.geometry import Region
+from edge.buffer import EventBuffer
+from edge.client import IngestClient
+from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
+from vision.geometry import Region
 
 RULE = "=" * 70
 TEST_FRAME_SIZE = (1280, 720)

@@ -80,7 +80,7 @@ def open_network_capture(url: str, open_timeout_s: float = 10.0, read_timeout_s:
                          decode_threads: int | None = None, diagnose: bool = True):
     """The one place a network stream is opened: an opened ``cv2.VideoCapture`` or :class:`SourceError`.
 
-    FFmpeg gets a protocol whitelist (workers.vision.urls), so neither the URL nor anything the server sends back
+    FFmpeg gets a protocol whitelist (vision.urls), so neither the URL nor anything the server sends back
     (a playlist, a redirect) can make it read a local file. ``diagnose`` adds why the host is unreachable to the
     message (operators); pass False where the message reaches someone who must not learn it (a port scanner)."""
     import cv2

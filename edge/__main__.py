@@ -1,4 +1,4 @@
-"""`python -m workers.edge run|selftest config.yaml`."""
+"""`python -m edge run|selftest config.yaml`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workers.edge", description="WINK edge collector")
+    parser = argparse.ArgumentParser(prog="python -m edge", description="WINK edge collector")
     parser.add_argument("command", choices=["run", "selftest"])
     parser.add_argument("config", help="path to config.yaml")
     parser.add_argument("--log-level", default=None, help="default INFO for run, WARNING for selftest")
@@ -18,10 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     level = args.log_level or ("WARNING" if args.command == "selftest" else "INFO")
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from workers.edge.config import EdgeConfigError, load_edge_config
+    from edge.config import EdgeConfigError, load_edge_config
 
     if args.command == "selftest":
-        from workers.edge.selftest import run_selftest
+        from edge.selftest import run_selftest
 
         return run_selftest(args.config)
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from workers.edge.collector import EdgeCollector, banner
+    from edge.collector import EdgeCollector, banner
 
     print(banner(config), flush=True)
     collector = EdgeCollector(config)

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from workers.vision.config import ConfigError, load_camera_config
+from vision.config import ConfigError, load_camera_config
 
 GUIDE_CFG = {
     "camera_id": "cam_zone_01", "fps": 4, "frame_size": [1280, 720], "screenshot_size": [1920, 1080],

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from workers.vision.sources import (
+from vision.sources import (
     DetectionCadence,
     RtspSource,
     SourceError,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from workers.vision.config import load_camera_config
-from workers.vision.replay import replay
+from vision.config import load_camera_config
+from vision.replay import replay
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _simulator():

@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from workers.vision.synthetic import default_scene
+from vision.synthetic import default_scene
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO.parent / "shared" / "media" / "concourse.mp4"
 
 
@@ -91,9 +91,9 @@ def test_annotated_video_has_every_sampled_frame(analyzed):
 
 
 def test_replay_of_detections_gives_the_same_counts(analyzed, entrance, tmp_path):
-    pytest.importorskip("workers.vision.replay")
-    from workers.vision.config import load_camera_config
-    from workers.vision.replay import replay
+    pytest.importorskip("vision.replay")
+    from vision.config import load_camera_config
+    from vision.replay import replay
 
     summary = replay(analyzed / "run" / "detections.txt", load_camera_config(entrance["camera"]), tmp_path,
                      frame_size=(1280, 720))

@@ -18,13 +18,13 @@ from analytics.ingest.keys import edge_key_revoke
 from analytics.ingest.testing import ServerProcess, ingest_cache_clear, tenant_create
 from analytics.models import EntranceEvent, ZoneEvent
 from cameras.models import EdgeKey
-from workers.edge.collector import EdgeCollector
-from workers.edge.config import load_edge_config
-from workers.vision.sources import SyntheticSource
-from workers.vision.types import Detection
+from edge.collector import EdgeCollector
+from edge.config import load_edge_config
+from vision.sources import SyntheticSource
+from vision.types import Detection
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 FPS = 4.0
 FRAME = (1280, 720)
 
@@ -114,7 +114,7 @@ def wait_until(predicate, timeout: float) -> bool:
 def test_selftest_report_as_in_the_guide(server, tmp_path):
     tenant = tenant_create()
     path = write_config(tmp_path, server, tenant)
-    result = subprocess.run([sys.executable, "-m", "workers.edge", "selftest", str(path)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "edge", "selftest", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     expected = [
@@ -131,7 +131,7 @@ def test_selftest_report_as_in_the_guide(server, tmp_path):
     assert EntranceEvent.objects.filter(store=tenant.store).count() == 0  # the self-test stores nothing
 
     edge_key_revoke(EdgeKey.objects.get(camera=tenant.cameras["cam_entrance_01"]))
-    result = subprocess.run([sys.executable, "-m", "workers.edge", "selftest", str(path)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "edge", "selftest", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "❌ Heartbeat failed for cam_entrance_01: 401" in result.stdout

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from workers.vision.config import CameraConfig, ConfigError, parse_camera_config
+from vision.config import CameraConfig, ConfigError, parse_camera_config
 
 CAPABILITIES = {"entrance": "entrance_line", "zones": "zones", "shelves": "shelves", "queue": "queues",
                 "queues": "queues"}
