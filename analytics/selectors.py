@@ -22,11 +22,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from analytics.aggregation import hour_buckets, local_day_bounds, local_floor
-from analytics.models import DailyMetric, EntranceEvent, HourlyMetric, Insight, StaleHour
+from analytics.models import DailyMetric, HourlyMetric, Insight
 from analytics.services import LAST_AGGREGATION_KEY, metrics_version_key
 from analytics.spikes import SpikeReport, spikes_detect
 from cameras.models import Store
 from cameras.selectors import store_list_for_user
+from events.models import EntranceEvent, StaleHour
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _pct(value: float | None, reference: float | None) -> float | None:
 
 def _live_states(store: Store) -> dict:
     try:
-        from analytics.ingest.live import live_state_read
+        from events.live import live_state_read
     except ImportError:  # ingestion not installed in this build
         return {}
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from analytics import timebounds
 from analytics.models import Insight, Promotion
+from events import timebounds
 
 MAX_CONTROL_STORES = 50
 MAX_DESCRIPTION_CHARS = 5000
@@ -16,7 +16,7 @@ STORE_ID_HELP = "Store slug, e.g. store_demo_001. Default: STORE_ID when visible
 
 
 class BoundedDateField(serializers.DateField):
-    """A YYYY-MM-DD date within `analytics.timebounds` (2000-01-01 .. today + a year): dates near the ends
+    """A YYYY-MM-DD date within `events.timebounds` (2000-01-01 .. today + a year): dates near the ends
     of Python's range would overflow the date arithmetic behind every analytics read."""
 
     def to_internal_value(self, value):

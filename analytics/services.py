@@ -1,7 +1,6 @@
-"""Analytics writes: hourly/daily aggregation, stale-hour bookkeeping, spikes, promotions, insights.
+"""Analytics writes: hourly/daily aggregation, draining stale hours, spikes, promotions, insights.
 
 Public entry points (others import these):
-- `hours_mark_stale(store, hour_starts)`: called by ingestion after writing late events.
 - `store_hours_aggregate(store, start, end)`: recompute hourly metrics of [start, end) (UTC datetimes).
 - `stale_hours_drain()`: recompute every hour marked stale (the beat job runs it every few minutes).
 - `store_days_aggregate(store, first_date, last_date)`: recompute daily metrics from hourly ones.
@@ -17,45 +16,11 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
-from analytics import timebounds
-from analytics.models import StaleHour
 from cameras.models import Store
+from events import timebounds
+from events.models import StaleHour
 
 logger = logging.getLogger(__name__)
-
-
-def _local_hour_starts(store: Store, instants: Iterable[dt.datetime]) -> set[dt.datetime]:
-    """UTC starts of the store-local hours containing each instant (handles DST and :30 zones)."""
-    tz = store.tzinfo
-    starts: set[dt.datetime] = set()
-    for instant in instants:
-        if instant.tzinfo is None:
-            instant = instant.replace(tzinfo=dt.UTC)
-        local = instant.astimezone(tz)
-        local_floor = local.replace(minute=0, second=0, microsecond=0)
-        # Going through UTC keeps the fold (the repeated 01:00 at a DST fall-back) intact.
-        starts.add(local_floor.astimezone(dt.UTC))
-    return starts
-
-
-def hours_mark_stale(store: Store, hour_starts: Iterable[dt.datetime]) -> None:
-    """Mark the store-local hours containing `hour_starts` for re-aggregation.
-
-    Any instant inside an hour may be passed (an event `ts` works); it is floored to the store-local
-    hour. Cheap and idempotent: it only upserts rows in `StaleHour`, which `stale_hours_drain()`
-    (beat, every few minutes, and the hourly job) turns into recomputed hourly and daily metrics.
-    Safe inside the caller's transaction: the marks become visible when it commits.
-    """
-    starts = _local_hour_starts(store, hour_starts)
-    if not starts:
-        return
-    with transaction.atomic():
-        StaleHour.objects.bulk_create(
-            [StaleHour(store=store, hour_start=start) for start in sorted(starts)],
-            update_conflicts=True,
-            unique_fields=["store", "hour_start"],
-            update_fields=["marked_at"],
-        )
 
 
 # --- Hourly and daily aggregation ----------------------------------------------------------------
@@ -307,7 +272,7 @@ _DRAIN_ABORT = (OperationalError, InterfaceError)
 
 
 def stale_hours_drain(limit: int = 5000) -> int:
-    """Re-aggregate the hours marked by `hours_mark_stale`; returns how many hours were recomputed.
+    """Re-aggregate the hours marked by `events.services.hours_mark_stale`; returns how many hours were recomputed.
 
     No row locks are held while aggregating, so ingestion (which re-marks hours inside its own
     transaction) never waits on a drain. A mark re-set while we work keeps its newer `marked_at` and
@@ -316,12 +281,10 @@ def stale_hours_drain(limit: int = 5000) -> int:
     Failures are contained per hour: consecutive hours are recomputed as one range, and a range that fails
     is retried hour by hour, so one bad hour (a poisonous row) costs only itself. A failed hour is logged,
     its failure counted (cache), and its mark kept for the next drain; after STALE_HOUR_MAX_ATTEMPTS failures
-    the mark is dropped. Marks outside `analytics.timebounds` (an hour that can hold no accepted event, e.g.
+    the mark is dropped. Marks outside `events.timebounds` (an hour that can hold no accepted event, e.g.
     year 1 stored before the bounds existed) are dropped at once.
     """
     from django.core.cache import cache
-
-    from analytics.models import StaleHour
 
     if not cache.add(DRAIN_LOCK_KEY, 1, timeout=15 * 60):
         logger.info("another stale-hours drain is running; skipping")
@@ -364,8 +327,6 @@ def _stale_failure_key(store: Store, mark) -> str:
 def _stale_failure_record(store: Store, mark, error: BaseException) -> None:
     """Count one failed attempt of a mark; drop the mark once it has failed STALE_HOUR_MAX_ATTEMPTS times."""
     from django.core.cache import cache
-
-    from analytics.models import StaleHour
 
     key = _stale_failure_key(store, mark)
     try:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models.functions import ExtractIsoWeekDay
 
+from alerts.services import alerts_notify
 from analytics.models import HourlyMetric, SpikeAlert
 from cameras.models import Store
 
@@ -346,8 +347,6 @@ def spikes_store(store: Store, report: SpikeReport) -> int:
 
 def spikes_notify(store: Store, alerts: list[SpikeAlert]) -> None:
     """Tell the store's alert channels about spikes seen for the first time (re-runs stay quiet)."""
-    from workers.alerts import alerts_notify
-
     lines = []
     for alert in alerts:
         what = "Data fault" if alert.kind == SpikeAlert.Kind.DATA_FAULT else "Traffic spike"

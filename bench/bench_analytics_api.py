@@ -93,8 +93,9 @@ def _generate(today):
     from django.db import connection
     from django.utils import timezone
 
-    from analytics.models import EntranceEvent, Promotion
+    from analytics.models import Promotion
     from cameras.models import Camera, Organization, Store
+    from events.models import EntranceEvent
 
     org = Organization.objects.create(name="Bench chain", slug="bench-chain")
     for n in range(STORES):

@@ -136,9 +136,9 @@ def main() -> int:
 
     import psycopg
 
-    from analytics.ingest.keys import edge_key_create
-    from analytics.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
     from cameras.models import Camera, Organization, Store
+    from events.keys import edge_key_create
+    from events.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 
     organization = Organization.objects.create(name="Bench", slug="bench")
     store = Store.objects.create(organization=organization, store_id="store_bench", name="Bench")
@@ -199,7 +199,7 @@ def main() -> int:
     http_rate = accepted / elapsed
 
     # COPY baseline: the same rows, into the same (emptied) tables, one COPY per table, one transaction.
-    from analytics.ingest.services import event_normalize
+    from events.services import event_normalize
 
     now = datetime.now(UTC)
     tables: dict[str, tuple[list[str], io.StringIO]] = {}

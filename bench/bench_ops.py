@@ -66,9 +66,9 @@ def main() -> int:
     from django.test import Client
     from django.utils import timezone
 
-    from analytics.ingest.live import live_state_write
-    from analytics.models import EntranceEvent
     from cameras.models import Camera, Organization, Store
+    from events.live import live_state_write
+    from events.models import EntranceEvent
 
     org = Organization.objects.create(name="Bench", slug="bench")
     cameras = []

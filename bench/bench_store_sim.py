@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bytetrack_ref import ByteTrackAdapter
-from bench.simulator import simulate
 from vision.config import load_camera_config
+from vision.driver import PipelineDriver
 from vision.mot import iter_frames, read_det_txt
-from vision.pipeline import EventPipeline
+from vision.simulator import simulate
 from vision.summary import flatten_summary
 
 COUNT_KEYS = ("footfall.in", "footfall.out", ".entries", ".unique_visitors", ".interactions", ".served")
@@ -35,14 +35,11 @@ def run(det_txt: Path, cam: Path, tracker_kind: str) -> tuple[dict, float]:
     cfg = load_camera_config(cam)
     frames = read_det_txt(det_txt)
     tracker = ByteTrackAdapter(cfg.fps, frame_size=cfg.frame_size) if tracker_kind == "bytetrack" else None
-    pipe = EventPipeline(cfg, START, tracker=tracker)
+    driver = PipelineDriver(cfg, start_time=START, tracker=tracker)
+    driver.start()
     t0 = time.perf_counter()
-    n = 0
-    for _, t, dets in iter_frames(frames, cfg.fps):
-        pipe.update(t, dets)
-        n += 1
-    pipe.finish()
-    return pipe.summary(), (time.perf_counter() - t0) / max(n, 1)
+    driver.run_detections(iter_frames(frames, cfg.fps))
+    return driver.summary(), (time.perf_counter() - t0) / max(driver.frames, 1)
 
 
 def errors(ours: dict, gt: dict) -> tuple[list[float], list[float], dict[str, tuple[float, float]]]:

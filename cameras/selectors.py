@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from cameras.models import Camera, Organization, Store
+from cameras.models import Camera, CameraScreenshot, Organization, Store
 
 
 def user_sees_all(user) -> bool:
@@ -58,3 +59,9 @@ def camera_get_for_user(user, reference: str | int) -> Camera | None:
             return cameras.filter(pk=int(text)).first()
     matches = list(cameras.filter(camera_id=text)[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+def screenshot_url(shot: CameraScreenshot) -> str:
+    """Where a screenshot is served: the signed-in, tenant-checked page `camera-screenshot` (never a public
+    /media/ URL). Named by URL name, so cameras and zones need not import the dashboard that serves it."""
+    return f"{reverse('camera-screenshot', args=[shot.camera_id])}?v={shot.pk}"

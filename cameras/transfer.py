@@ -31,7 +31,11 @@ from cameras.models import Camera, Organization, Store
 FORMAT, VERSION = "wink-store", 1
 BATCH = 1000
 # Rows that only make sense inside their original deployment.
-SKIP_MODELS = {"workers.AlertNotice"}
+SKIP_MODELS = {"alerts.AlertNotice"}
+# Models that changed app since an export may have been written: the label in the file -> the label now.
+MOVED_MODELS = {"workers.AlertChannel": "alerts.AlertChannel", "workers.AlertNotice": "alerts.AlertNotice"}
+MOVED_MODELS.update({f"analytics.{name}": f"events.{name}" for name in (
+    "EntranceEvent", "ZoneEvent", "ShelfEvent", "QueueEvent", "StaleHour")})
 Progress = Callable[[str], None]
 
 
@@ -167,7 +171,7 @@ class _Importer:
         return obj
 
     def add(self, line: dict) -> None:
-        model = apps.get_model(line["model"])
+        model = apps.get_model(MOVED_MODELS.get(line["model"], line["model"]))
         if model is Organization:
             slug = line["fields"]["slug"]
             self.organization = Organization.objects.filter(slug=slug).first() or self._save(model, line)

@@ -13,12 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from edge.buffer import EventBuffer
 from edge.client import ApiResult, Backoff, IngestClient
 from edge.config import EdgeCamera, EdgeConfig
+from vision.driver import FrameSink, FrameStep, PipelineDriver
 from vision.pipeline import EventPipeline
 from vision.sources import open_source
 from vision.urls import mask_stream_url
@@ -143,8 +143,12 @@ class CameraSender:
                 stop.wait(delay)
 
 
-class CameraRunner:
-    """Vision for one camera: frames → detections → events, appended durably to the buffer."""
+class EdgeCameraLoop(FrameSink):
+    """Vision for one camera: frames → detections → events, appended durably to the buffer.
+
+    The frame loop is vision.driver's; this is its sink: events into the buffer, live state after
+    every frame. Every sampled frame (at the camera's fps) is detected; the stream's own clock dates
+    the events."""
 
     def __init__(self, camera: EdgeCamera, buffer: EventBuffer, detect: Callable, source_factory: Callable):
         self.camera, self.buffer, self.detect = camera, buffer, detect
@@ -160,20 +164,8 @@ class CameraRunner:
     def run(self, stop: threading.Event) -> None:
         try:
             self.source = self.source_factory(self.camera)
-            pipeline = None
-            for packet in self.source:
-                if stop.is_set():
-                    break
-                if pipeline is None:
-                    height, width = packet.image.shape[:2]
-                    start = packet.wall_time - timedelta(seconds=packet.t)
-                    pipeline = EventPipeline(self.camera.vision, start_time=start, frame_size=(width, height))
-                self._store(pipeline.update(packet.t, self.detect(packet.image)))
-                self.frames += 1
-                self.live = pipeline.live_state()
-            if pipeline is not None:
-                self._store(pipeline.finish())
-                self.live = pipeline.live_state()
+            driver = PipelineDriver(self.camera.vision, self, detector=self.detect, time_origin="stream")
+            driver.run(self.source, stop=stop)  # closes the open stays at the end of the stream or on stop
         except Exception as error:
             self.error = f"{type(error).__name__}: {error}"
             log.exception("%s: camera stopped", self.camera.camera_id)
@@ -182,11 +174,19 @@ class CameraRunner:
                 self.source.close()
             self.finished.set()
 
-    def _store(self, events: list[dict[str, Any]]) -> None:
-        if events:
-            self.buffer.append(events)  # fsync'ed before the next frame is processed
-            self.events += len(events)
-            self.produced_ids.extend(e["event_id"] for e in events)
+    # -- FrameSink hooks ---------------------------------------------------------------------------
+
+    def on_events(self, events: list[dict[str, Any]]) -> None:
+        self.buffer.append(events)  # fsync'ed before the next frame is processed
+        self.events += len(events)
+        self.produced_ids.extend(e["event_id"] for e in events)
+
+    def on_frame(self, pipeline: EventPipeline | None, step: FrameStep) -> None:
+        self.frames += 1
+        self.live = pipeline.live_state()
+
+    def on_finish(self, pipeline: EventPipeline) -> None:
+        self.live = pipeline.live_state()
 
 
 def default_source_factory(camera: EdgeCamera):
@@ -208,7 +208,7 @@ class EdgeCollector:
         }
         self.senders = {c.camera_id: CameraSender(c, config, self.client, self.buffers[c.camera_id])
                         for c in config.cameras}
-        self.runners: dict[str, CameraRunner] = {}
+        self.runners: dict[str, EdgeCameraLoop] = {}
         self.threads: list[threading.Thread] = []
         self.started_at = time.monotonic()
 
@@ -216,19 +216,18 @@ class EdgeCollector:
         if self._detector is None:
             with self._detect_lock:
                 if self._detector is None:
-                    from vision.detectors import detector_from_env
+                    from vision.detectors import DetectorConfig, detector_create
 
-                    options = self.config.detector
-                    self._detector = detector_from_env(
-                        backend=options.get("backend"), model_path=options.get("model_path"),
-                        conf=options.get("conf"), threads=options.get("threads"))
+                    # the environment (DETECTOR_* names), then config.yaml's `detector:` options
+                    config = DetectorConfig.from_env().replace(**self.config.detector)
+                    self._detector = detector_create(config)
         with self._detect_lock:  # one model for all cameras; inference is the bottleneck anyway
             return self._detector.detect_one(image)
 
     def start(self) -> None:
         self.started_at = time.monotonic()
         for camera in self.config.cameras:
-            runner = CameraRunner(camera, self.buffers[camera.camera_id], self._detect, self.source_factory)
+            runner = EdgeCameraLoop(camera, self.buffers[camera.camera_id], self._detect, self.source_factory)
             self.runners[camera.camera_id] = runner
             self._spawn(f"vision-{camera.camera_id}", runner.run)
             self._spawn(f"send-{camera.camera_id}", self.senders[camera.camera_id].run)

@@ -2,7 +2,8 @@
 
 Top level (guide): api_base, api_key, org_id, store_id, cameras[]. Optional: buffer_dir ("buffers"),
 batch_interval_seconds (5), batch_size (200), heartbeat_interval_seconds (30), max_buffer_events
-(200000), request_timeout_seconds (10), max_retry_delay_seconds (60), detector {backend, model_path, conf, threads}.
+(200000), request_timeout_seconds (10), max_retry_delay_seconds (60), detector {backend, model_path, device,
+precision, imgsz, conf, iou, threads}: these win over the DETECTOR_* environment (vision/detector_config.py).
 
 Per camera (guide): camera_id, rtsp, capabilities, screenshot_size, entrance_line, zones, shelves.
 Optional: inside_point, queues, fps (4), zone_types, min_dwell_seconds, anchor, and `api_key` (a
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vision.config import CameraConfig, ConfigError, parse_camera_config
+from vision.detector_config import DetectorConfig, DetectorConfigError
 
 CAPABILITIES = {"entrance": "entrance_line", "zones": "zones", "shelves": "shelves", "queue": "queues",
                 "queues": "queues"}
@@ -143,6 +145,10 @@ def parse_edge_config(data: Any) -> EdgeConfig:
     detector = data.get("detector") or {}
     if not isinstance(detector, dict):
         raise EdgeConfigError("detector: expected a mapping (backend, model_path, conf, threads)")
+    try:
+        DetectorConfig().replace(**detector)  # names and values checked now, not when the model loads
+    except DetectorConfigError as error:
+        raise EdgeConfigError(f"detector: {error}") from None
     buffer_dir = data.get("buffer_dir", "buffers")
     if not isinstance(buffer_dir, str) or not buffer_dir:
         raise EdgeConfigError("buffer_dir: expected a directory path")

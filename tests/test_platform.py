@@ -92,8 +92,10 @@ def test_admin_pages_render_and_mask_rtsp_password(admin_user, client):
         assert client.get(reverse(f"admin:cameras_{name}_changelist")).status_code == 200, name
     for name in ["zone", "entranceline"]:
         assert client.get(reverse(f"admin:zones_{name}_changelist")).status_code == 200, name
-    for name in ["promotion", "entranceevent", "hourlymetric", "spikealert", "insight"]:
+    for name in ["promotion", "hourlymetric", "spikealert", "insight"]:
         assert client.get(reverse(f"admin:analytics_{name}_changelist")).status_code == 200, name
+    for name in ["entranceevent", "zoneevent", "shelfevent", "queueevent", "stalehour"]:
+        assert client.get(reverse(f"admin:events_{name}_changelist")).status_code == 200, name
     changelist = client.get(reverse("admin:cameras_camera_changelist")).content.decode()
     change_page = client.get(reverse("admin:cameras_camera_change", args=[camera.pk])).content.decode()
     assert "topsecret" not in changelist and "topsecret" not in change_page

@@ -108,7 +108,7 @@ def test_reconnects_after_the_server_comes_back(small_clip):
     finally:
         src.close()
         server.stop()
-    assert stats["reconnects"] >= 1
+    assert stats["reconnects"] == 1  # one lost session; failed attempts while the server was down are not reconnects
     assert stats["frames_read"] > before
 
 

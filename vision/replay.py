@@ -5,12 +5,30 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from .config import CameraConfig
+from .driver import FrameSink, FrameStep, PipelineDriver
 from .mot import iter_frames, read_det_txt, write_tracks
 from .pipeline import EventPipeline
 
 DEFAULT_START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+class ReplaySink(FrameSink):
+    """events.jsonl and tracks.txt (every confirmed track, also those missed for at most 0.5 s)."""
+
+    def __init__(self, tracks_file: TextIO, events_file: TextIO):
+        self.tracks_file, self.events_file = tracks_file, events_file
+
+    def on_events(self, events: list[dict]) -> None:
+        for ev in events:
+            self.events_file.write(json.dumps(ev, sort_keys=True) + "\n")
+
+    def on_frame(self, pipeline: EventPipeline | None, step: FrameStep) -> None:
+        tracker = pipeline.tracker
+        tracks = tracker.output_tracks() if hasattr(tracker, "output_tracks") else pipeline.tracks
+        write_tracks(self.tracks_file, step.frame_no, tracks, matched_only=False)
 
 
 def replay(det_txt: Path, config: CameraConfig, out_dir: Path, start_time: datetime | None = None,
@@ -27,16 +45,11 @@ def replay(det_txt: Path, config: CameraConfig, out_dir: Path, start_time: datet
     frames = read_det_txt(det_txt)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pipe = EventPipeline(config, start_time or DEFAULT_START, frame_size=frame_size)
     with (out_dir / "tracks.txt").open("w", encoding="utf-8") as tf, \
          (out_dir / "events.jsonl").open("w", encoding="utf-8") as ef:
-        for n, t, dets in iter_frames(frames, config.fps):
-            for ev in pipe.update(t, dets):
-                ef.write(json.dumps(ev, sort_keys=True) + "\n")
-            write_tracks(tf, n, pipe.tracker.output_tracks() if hasattr(pipe.tracker, "output_tracks") else pipe.tracks,
-                         matched_only=False)
-        for ev in pipe.finish():
-            ef.write(json.dumps(ev, sort_keys=True) + "\n")
-    summary = pipe.summary()
+        driver = PipelineDriver(config, ReplaySink(tf, ef), start_time=start_time or DEFAULT_START,
+                                frame_size=frame_size)
+        driver.run_detections(iter_frames(frames, config.fps))
+    summary = driver.summary()
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return summary

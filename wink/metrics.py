@@ -1,12 +1,14 @@
 """Prometheus metrics for WINK: HTTP, ingestion, Celery, camera and business numbers, and the /metrics view.
 
-Where each number lives (a process only ever sees its own memory):
-- HTTP requests and ingestion outcomes are prometheus_client Counters/Histograms updated in the web processes.
+The top of the project (it reads every app); what apps and Celery processes count lives in wink/instruments.py,
+which imports no app. Where each number lives (a process only ever sees its own memory):
+- HTTP requests (the middleware below) and ingestion outcomes (wink.instruments) are prometheus_client
+  Counters/Histograms updated in the web processes.
   Under gunicorn (several worker processes) set PROMETHEUS_MULTIPROC_DIR to an empty, writable directory:
   every process then writes its samples to files there and /metrics adds them up (the compose file does this,
   and deploy/gunicorn.conf.py marks dead workers). Without it, a single process serves its own numbers.
 - Celery task failures, worker heartbeats and beat activity happen in other containers, so celery signals keep
-  them in Redis (a hash / keys under `wink:ops:`) and /metrics reads them at scrape time.
+  them in Redis (a hash / keys under `wink:ops:`, wink.instruments) and /metrics reads them at scrape time.
 - Queue depth (Redis LLEN), per-camera metrics (workers.metrics.CameraMetricsCollector) and people now per store
   are read at scrape time by Collectors, so they are right whichever process answers the scrape.
 """
@@ -18,11 +20,19 @@ import logging
 import os
 import time
 
-from celery import signals as celery_signals
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
+
+from wink.instruments import (
+    BEAT_SEEN_KEY,
+    TASK_FAILURES_KEY,
+    WORKER_SEEN_KEY,
+    ingest_events_count,  # noqa: F401 - apps count through wink.instruments; still readable here
+    redis_client,
+    redis_safely,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,86 +47,15 @@ http_request_duration_seconds = Histogram(
     ["view"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-# The ingestion API counts every event it is handed: accepted (new), duplicate (event_id already stored) or
-# rejected (invalid). Usage: `ingest_events_total.labels(outcome="accepted").inc(n)`.
-INGEST_OUTCOMES = ("accepted", "duplicate", "rejected")
-ingest_events_total = Counter("wink_ingest_events", "Events received by the ingestion API, by outcome", ["outcome"])
 
 
-def ingest_events_count(outcome: str, n: int = 1) -> None:
-    """Count `n` ingested events with one of INGEST_OUTCOMES (no-op for n <= 0)."""
-    if outcome not in INGEST_OUTCOMES:
-        raise ValueError(f"outcome must be one of {INGEST_OUTCOMES}, not {outcome!r}")
-    if n > 0:
-        ingest_events_total.labels(outcome=outcome).inc(n)
+# --- Cross-process numbers kept in Redis (written by wink.instruments) ------------------------------------
 
-
-# --- Cross-process numbers kept in Redis -----------------------------------------------------------------
-
-REDIS_PREFIX = "wink:ops:"
-TASK_FAILURES_KEY = REDIS_PREFIX + "task_failures"  # hash: task name -> failures
-WORKER_SEEN_KEY = REDIS_PREFIX + "workers_seen"  # hash: worker hostname -> unix time of its last heartbeat
-BEAT_SEEN_KEY = REDIS_PREFIX + "beat_last_publish"  # unix time beat last sent a task
 CELERY_QUEUES = ("default", "cameras")
 WORKER_FRESH_SECONDS = 60
 WORKER_FORGET_SECONDS = 24 * 3600
 # Kombu's Redis transport keeps priority levels in sibling lists named queue + "\x06\x16" + priority.
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-
-_redis_client = None
-
-
-def redis_client():
-    """The Redis client for ops numbers, or None in embedded mode (no REDIS_URL)."""
-    global _redis_client
-    if not settings.REDIS_URL:
-        return None
-    if _redis_client is None:
-        import redis
-
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    return _redis_client
-
-
-def _redis_safely(action):
-    client = redis_client()
-    if client is None:
-        return None
-    try:
-        return action(client)
-    except Exception as error:  # metrics must never break a task or a scrape
-        logger.warning("metrics: Redis unavailable: %s", error)
-        return None
-
-
-@celery_signals.task_failure.connect(weak=False)
-def _count_task_failure(sender=None, **_kwargs):
-    name = getattr(sender, "name", None) or "unknown"
-    _redis_safely(lambda r: r.hincrby(TASK_FAILURES_KEY, name, 1))
-
-
-@celery_signals.heartbeat_sent.connect(weak=False)
-def _record_worker_heartbeat(sender=None, **_kwargs):
-    hostname = getattr(getattr(sender, "eventer", None), "hostname", None)
-    if hostname:
-        _redis_safely(lambda r: r.hset(WORKER_SEEN_KEY, hostname, f"{time.time():.3f}"))
-
-
-_in_beat = False
-
-
-@celery_signals.beat_init.connect(weak=False)
-def _mark_beat_process(sender=None, **_kwargs):
-    global _in_beat
-    _in_beat = True
-    _redis_safely(lambda r: r.set(BEAT_SEEN_KEY, f"{time.time():.3f}"))
-
-
-@celery_signals.before_task_publish.connect(weak=False)
-def _record_beat_publish(sender=None, **_kwargs):
-    # Only the beat process records: a publish from web or a worker says nothing about beat being alive.
-    if _in_beat:
-        _redis_safely(lambda r: r.set(BEAT_SEEN_KEY, f"{time.time():.3f}"))
 
 
 class CeleryCollector:
@@ -170,7 +109,7 @@ class CeleryCollector:
         online: dict[str, int] = dict.fromkeys(CELERY_QUEUES, 0)
         forgotten = [hostname for hostname, seen in seen_raw.items() if now - float(seen) > WORKER_FORGET_SECONDS]
         if forgotten:  # replaced containers get new hostnames: drop them after a day
-            _redis_safely(lambda r: r.hdel(WORKER_SEEN_KEY, *forgotten))
+            redis_safely(lambda r: r.hdel(WORKER_SEEN_KEY, *forgotten))
         for hostname, seen in sorted(seen_raw.items()):
             if hostname in forgotten:
                 continue
@@ -256,8 +195,8 @@ def people_now_by_store() -> dict[str, int]:
 
     Reads through `live_state_read`, which drops corrupt entries, so one bad edge device cannot break /metrics.
     """
-    from analytics.ingest.live import live_state_read, people_in_state
     from cameras.models import Store
+    from events.live import live_state_read, people_in_state
 
     totals: dict[str, int] = {}
     for store_id in Store.objects.values_list("store_id", flat=True):

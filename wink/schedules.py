@@ -5,7 +5,8 @@ from celery.schedules import crontab
 BEAT_SCHEDULE: dict[str, dict] = {}
 
 # Operations: alert once per camera outage (> CAMERA_ALERT_OFFLINE_SECONDS silent); also keeps beat's
-# heartbeat fresh for the BeatNotRunning alert (deploy/prometheus/alerts.yml).
+# heartbeat fresh for the BeatNotRunning alert (deploy/prometheus/alerts.yml). The task lives in alerts/tasks.py
+# and keeps the name it had when it lived in cameras/tasks.py (beat entries stored in the database use it).
 BEAT_SCHEDULE["camera-outages-check"] = {"task": "cameras.tasks.camera_outages_check_task", "schedule": 30.0}
 
 # Camera workers: start a runner for every enabled camera that no live lease covers (workers/tasks.py).

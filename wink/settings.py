@@ -41,8 +41,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "cameras",
     "zones",
+    "alerts",
+    "events",
     "analytics",
     "workers",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -230,7 +233,7 @@ CAMERA_INFERENCE_THREADS = env_int("CAMERA_INFERENCE_THREADS", 0, minimum=0)  # 
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # optional bearer token for /metrics through the proxy
 CAMERA_ALERT_OFFLINE_SECONDS = env_int("CAMERA_ALERT_OFFLINE_SECONDS", 120, minimum=10)
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env_float("ALERT_WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.1)
-# Hosts (names/IPs) a generic alert webhook may reach although private or loopback (workers/alert_targets.py)
+# Hosts (names/IPs) a generic alert webhook may reach although private or loopback (alerts/targets.py)
 ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS", [])
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")  # Fernet key(s), comma-separated, newest first
 _EMAIL = email_settings()  # EMAIL_URL, or the EMAIL_* variables one by one (wink/mail.py)

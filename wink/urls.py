@@ -15,13 +15,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include("cameras.urls")),
     path("api/", include("zones.urls")),
-    path("api/", include("analytics.ingest.urls")),
+    path("api/", include("events.urls")),
+    path("api/", include("dashboard.api_urls")),
     path("api/", include("analytics.urls")),
-    path("api/", include("workers.alerts_urls")),
+    path("api/", include("alerts.urls")),
     path("", include("workers.urls")),
-    path("", include("wink.urls_pages")),
+    path("", include("dashboard.urls")),
 ]
 
 # No public /media/ route in any mode: camera screenshots show the shop floor, so they are served only by the
-# signed-in, tenant-checked view /cameras/<pk>/screenshot (cameras.pages.camera_screenshot). nginx-proxy does
+# signed-in, tenant-checked view /cameras/<pk>/screenshot (dashboard.pages.cameras.camera_screenshot). nginx-proxy does
 # not serve MEDIA_ROOT either (deploy/nginx/proxy.conf); it proxies every path to the web container.

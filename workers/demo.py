@@ -1,6 +1,6 @@
 """Demo data for `make demo`: the real pipeline run on simulated store traffic.
 
-The store simulator (bench/simulator.py) scripts shoppers and writes the detections a detector would
+The store simulator (vision/simulator.py) scripts shoppers and writes the detections a detector would
 give; the real tracker, zone engine and event builder turn them into events, which go through the same
 ingestion service as the API. Sessions are spread over today's past hours and the previous weeks, with
 more of them on weekends and during a promotion, so trends, spikes and promotion pages have numbers.
@@ -18,13 +18,15 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from analytics.ingest.services import events_record_batch
-from analytics.models import EntranceEvent, Promotion
+from analytics.models import Promotion
 from cameras.models import Camera, Store
 from cameras.services import camera_create
+from events.models import EntranceEvent
+from events.services import events_record_batch
 from vision.config import load_camera_config
+from vision.driver import CollectSink, PipelineDriver
 from vision.mot import iter_frames, read_det_txt
-from vision.pipeline import EventPipeline
+from vision.simulator import camera_config, simulate
 from zones.selectors import camera_pipeline_config
 from zones.services import entrance_line_set, screenshot_upload, zone_create
 
@@ -54,8 +56,6 @@ def _scene_screenshot(config: dict) -> Path:
 @transaction.atomic
 def demo_floor_camera(store: Store) -> Camera:
     """A camera whose zones match the simulated floor: door line, electronics, promo shelf, checkout."""
-    from bench.simulator import camera_config
-
     existing = store.cameras.filter(camera_id=FLOOR_CAMERA_ID).first()
     if existing is not None:
         return existing
@@ -109,18 +109,14 @@ def _sessions(store: Store, now: dt.datetime, promo: tuple[dt.date, dt.date],
 
 
 def _run_session(camera: Camera, start: dt.datetime, seed: int) -> list[dict]:
-    from bench.simulator import simulate
-
     with tempfile.TemporaryDirectory(prefix="wink-sim-") as folder:
         simulate(folder, seed=seed, fps=4.0, noise="realistic", duration=SESSION_SECONDS)
         frames = read_det_txt(Path(folder) / "det.txt")
     config = load_camera_config(camera_pipeline_config(camera))
-    pipeline = EventPipeline(config, start, frame_size=FRAME_SIZE, person_key_prefix=f"s{seed}-")
-    events: list[dict] = []
-    for _, t, detections in iter_frames(frames, config.fps):
-        events.extend(pipeline.update(t, detections))
-    events.extend(pipeline.finish())
-    return events
+    sink = CollectSink()
+    driver = PipelineDriver(config, sink, start_time=start, frame_size=FRAME_SIZE, person_key_prefix=f"s{seed}-")
+    driver.run_detections(iter_frames(frames, config.fps))
+    return sink.events
 
 
 def demo_data_generate(store: Store, progress=None, history_days: int = HISTORY_DAYS) -> dict:

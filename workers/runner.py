@@ -12,6 +12,9 @@ around that does the housekeeping on its own clock:
 
 A runner that stops because the camera changed hands (lease lost, worker shutdown) drops its open
 stays instead of closing them early, so the next runner does not count the same visit twice.
+
+The frame loop itself is vision.driver.PipelineDriver (the one the edge collector and the offline
+commands use): the housekeeping above is its per-iteration tick, and _RunnerSink its outputs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from cameras.heatmaps import camera_heatmap_add
 from cameras.models import Camera
 from vision.config import ConfigError, load_camera_config
+from vision.driver import FrameSink, FrameStep, PipelineDriver
 from vision.heatmap import HeatmapGrid
 from vision.pipeline import EventPipeline
 from vision.sources import DetectionCadence, FramePacket, RtspSource, SourceError, is_stream_uri, open_source
@@ -125,6 +129,45 @@ def _open_stream(url: str, sample_fps: float):
     return _FileLoop(url, sample_fps)
 
 
+def _run_prefix(packet: FramePacket) -> str:
+    # Track ids restart with every pipeline: the prefix keeps person keys unique across runs of a day.
+    return f"r{int(packet.wall_time.timestamp()):x}-"
+
+
+class _RunnerSink(FrameSink):
+    """What the frame loop gives the runner: events to write, a heatmap, frame counters and timings."""
+
+    def __init__(self, runner: CameraRunner):
+        self.runner = runner
+
+    def on_start(self, pipeline: EventPipeline, packet: FramePacket | None) -> None:
+        h, w = packet.image.shape[:2]
+        self.runner._flush_heatmap()
+        self.runner.heatmap = HeatmapGrid.for_frame(w, h)
+
+    def on_detect_error(self, step: FrameStep, error: Exception) -> None:
+        # model missing, engine failure: report, keep the lease, skip the frame
+        self.runner._set_status(Camera.Status.ERROR, f"detector: {error}")
+        self.runner.stop_event.wait(2.0)
+
+    def accept(self, step: FrameStep) -> bool:
+        # the camera may belong to someone else by now: this frame is not ours to count
+        return self.runner.lease.valid
+
+    def on_events(self, events: list[dict]) -> None:
+        self.runner.pending.extend(events)
+
+    def on_frame(self, pipeline: EventPipeline | None, step: FrameStep) -> None:
+        if not step.detected:
+            return
+        runner = self.runner
+        if runner.heatmap is not None:
+            runner.heatmap.add_tracks(pipeline.tracks, runner.config.anchor)
+        runner.frames_processed += 1
+        runner._recent.append((time.monotonic(), step.detect_s * 1000))
+        runner._last_lag = max(0.0, (datetime.now(UTC) - step.packet.wall_time).total_seconds())
+
+
 class CameraRunner:
     def __init__(self, camera_pk: int, *, engine=None, stop_event: threading.Event | None = None,
                  max_seconds: float | None = None, client: redis.Redis | None = None, worker_name: str = ""):
@@ -137,7 +180,8 @@ class CameraRunner:
         self.lease: leases.Lease | None = None
         self.camera: Camera | None = None
         self.source = None
-        self.pipeline: EventPipeline | None = None
+        # the frame loop (vision.driver); its sink is the runner's own outputs, its tick the housekeeping
+        self.driver = PipelineDriver(None, _RunnerSink(self), detector=self._detect, person_key_prefix=_run_prefix)
         self.heatmap: HeatmapGrid | None = None
         self.config = None
         self.cadence: DetectionCadence | None = None
@@ -147,7 +191,6 @@ class CameraRunner:
         self.pending: list[dict] = []
         self.events_written = 0
         self.frames_processed = 0
-        self._pipe_t0 = 0.0
         self._recent: list[tuple[float, float]] = []  # (monotonic end, detection ms) of recent frames
         self._last_lag: float | None = None
         self._last_frame_at = time.monotonic()
@@ -190,7 +233,10 @@ class CameraRunner:
         next_metrics = now
         next_heartbeat = now + settings.HEARTBEAT_INTERVAL_SECONDS
         next_heatmap = now + HEATMAP_FLUSH_EVERY_S
-        while True:
+
+        def housekeeping() -> str | None:
+            """Before every read of the stream: a reason to stop, or None to go on."""
+            nonlocal next_renew, next_poll, next_flush, next_live, next_metrics, next_heartbeat, next_heatmap
             now = time.monotonic()
             if SHUTDOWN.is_set():
                 return ExitReason.SHUTDOWN
@@ -224,46 +270,39 @@ class CameraRunner:
                 if self.status == Camera.Status.ONLINE:
                     self._db(services.camera_heartbeat, self.camera_pk)
                 next_heartbeat = now + settings.HEARTBEAT_INTERVAL_SECONDS
-            self._step()
+            return None
+
+        # the open visits are closed (or left to the next runner) by _stop, depending on the reason
+        return self.driver.run(self._frames(), tick=housekeeping, finish=False)
 
     # -- frames -----------------------------------------------------------------------------------
 
-    def _step(self) -> None:
+    def _frames(self):
+        """The stream as the driver reads it, forever: a packet, or None while there is none."""
+        while True:
+            yield self._read()
+
+    def _read(self) -> FramePacket | None:
         if self.source is None or self.config_error:
             self.stop_event.wait(0.2)
-            return
+            return None
         try:
             packet = self.source.read(timeout=0.2)
         except SourceError as exc:
             self._set_status(Camera.Status.ERROR, str(exc))
             self.source = None
-            return
-        if packet is None:
-            return
-        self._last_frame_at = time.monotonic()
-        if not self.cadence.should_detect(packet.index):
-            return
-        if self.pipeline is None:
-            self._start_pipeline(packet)
-        started = time.perf_counter()
-        try:
-            detections = self.engine.detect(packet.image)
-        except Exception as exc:  # model missing, engine failure: report, keep the lease
-            self._set_status(Camera.Status.ERROR, f"detector: {exc}")
-            self.stop_event.wait(2.0)
-            return
-        detect_ms = (time.perf_counter() - started) * 1000
-        if not self.lease.valid:
-            return  # the camera may belong to someone else by now: this frame is not ours to count
-        events = self.pipeline.update(packet.t - self._pipe_t0, detections)
-        if self.heatmap is not None:
-            self.heatmap.add_tracks(self.pipeline.tracks, self.config.anchor)
-        if events:
-            self.pending.extend(events)
-        done = time.monotonic()
-        self.frames_processed += 1
-        self._recent.append((done, detect_ms))
-        self._last_lag = max(0.0, (datetime.now(UTC) - packet.wall_time).total_seconds())
+            return None
+        if packet is not None:
+            self._last_frame_at = time.monotonic()
+        return packet
+
+    def _detect(self, image):
+        return self.engine.detect(image)
+
+    @property
+    def pipeline(self) -> EventPipeline | None:
+        """The current pipeline (None until the next analysed frame after a (re)build)."""
+        return self.driver.pipeline
 
     @property
     def engine(self):
@@ -272,16 +311,6 @@ class CameraRunner:
 
             self._engine = shared_engine()
         return self._engine
-
-    def _start_pipeline(self, packet: FramePacket) -> None:
-        h, w = packet.image.shape[:2]
-        # Track ids restart with every pipeline: the prefix keeps person keys unique across runs of a day.
-        run_prefix = f"r{int(packet.wall_time.timestamp()):x}-"
-        self.pipeline = EventPipeline(self.config, start_time=packet.wall_time, frame_size=(w, h),
-                                      person_key_prefix=run_prefix)
-        self._pipe_t0 = packet.t
-        self._flush_heatmap()
-        self.heatmap = HeatmapGrid.for_frame(w, h)
 
     # -- configuration ------------------------------------------------------------------------------
 
@@ -307,7 +336,8 @@ class CameraRunner:
                 except StreamRefused as exc:
                     self.config_error = str(exc)
                     self._set_status(Camera.Status.ERROR, self.config_error)
-        self.pipeline = None  # rebuilt on the next analysed frame, with its frame size
+        # the pipeline is rebuilt on the next analysed frame, with its frame size
+        self.driver.reset(config=self.config, cadence=self.cadence)
 
     def _poll_config(self) -> str | None:
         try:
@@ -333,7 +363,7 @@ class CameraRunner:
             self._flush()
             # Changed zones redefine every stay: close the open ones under the old geometry first.
             if self.pipeline is not None and self.lease.valid:
-                self.pending.extend(self.pipeline.finish())
+                self.driver.finish()  # the events go to self.pending (the sink)
                 self._flush()
             self.camera = selectors.camera_for_runner(self.camera_pk) or self.camera
             self._build(reopen=stream_changed or self.source is None)
@@ -435,7 +465,7 @@ class CameraRunner:
         try:
             if reason in (ExitReason.DISABLED, ExitReason.NO_STREAM, ExitReason.STOPPED) and self.pipeline is not None:
                 # the camera stops here and nobody takes over: close the visits in progress now
-                self.pending.extend(self.pipeline.finish())
+                self.driver.finish()  # the events go to self.pending (the sink)
             if reason != ExitReason.DELETED:
                 self._flush()
                 self._flush_heatmap()

@@ -37,13 +37,13 @@ def camera_heartbeat(camera_pk: int) -> None:
 
 def camera_events_write(camera: Camera, events: list[dict]):
     """One batch through THE event write path (idempotent on event_id)."""
-    from analytics.ingest.services import events_record_batch
+    from events.services import events_record_batch
 
     return events_record_batch(store=camera.store, camera=camera, events=events, source="central")
 
 
 def camera_live_state_write(camera: Camera, state: dict, ttl: float) -> None:
-    from analytics.ingest.live import live_state_write
+    from events.live import live_state_write
 
     live_state_write(camera.store.store_id, camera.camera_id, state, ttl)
 

@@ -18,7 +18,6 @@ from celery.signals import worker_shutting_down
 from django.conf import settings
 
 from workers import services
-from workers.alert_targets import AlertDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +44,3 @@ def _hand_cameras_back(**_kwargs) -> None:
     from workers.runner import request_shutdown
 
     request_shutdown()
-
-
-@shared_task(
-    ignore_result=True, autoretry_for=(AlertDeliveryError,), retry_backoff=10, retry_backoff_max=600,
-    retry_jitter=True, max_retries=6,
-)
-def alert_deliver_task(channel_id: int, subject: str, body: str) -> None:
-    """One alert through one channel; a failed delivery is retried with backoff (about 10 s to 10 min)."""
-    from workers.alerts import alert_channel_deliver
-
-    alert_channel_deliver(channel_id, subject, body)

@@ -9,8 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cameras.pages import screenshot_url
-from cameras.selectors import camera_get_for_user
+from cameras.selectors import camera_get_for_user, screenshot_url
 from cameras.views import django_to_drf_validation
 from zones import services
 from zones.models import Zone

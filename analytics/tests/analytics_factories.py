@@ -8,8 +8,8 @@ import uuid
 from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 
-from analytics.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 from cameras.models import Camera, Organization, Store
+from events.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 
 UTC = dt.UTC
 _counter = iter(range(10**9))

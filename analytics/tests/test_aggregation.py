@@ -10,9 +10,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from analytics import aggregation
-from analytics.models import DailyMetric, EntranceEvent, HourlyMetric, StaleHour
-from analytics.services import hours_mark_stale, stale_hours_drain, store_range_aggregate
+from analytics.models import DailyMetric, HourlyMetric
+from analytics.services import stale_hours_drain, store_range_aggregate
 from analytics.tests.analytics_factories import entrance, make_store, queue, shelf, utc, zone
+from events.models import EntranceEvent, StaleHour
+from events.services import hours_mark_stale
 
 pytestmark = pytest.mark.django_db
 

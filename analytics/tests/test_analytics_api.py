@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from analytics.aggregation import local_day_bounds
-from analytics.ingest.live import live_index_key, live_key, live_state_write
 from analytics.models import DailyMetric, HourlyMetric, Promotion
 from analytics.services import store_range_aggregate
 from analytics.tests.analytics_factories import entrance, make_store, make_user, queue, zone
+from events.live import live_index_key, live_key, live_state_write
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,13 @@ def test_realtime_people_zones_queues_and_cameras(client, tenant, request):
     assert body["people_in_store"] == 2 and body["footfall"] == {"in": 3, "out": 1}
     assert body["zones"] == {"electronics": {"people": 2}} and body["queue_length"] == 4
     assert body["cameras_total"] == 2 and body["cameras_online"] == 1
-    assert len(body["hourly"]) == 24 and sum(h["footfall"] or 0 for h in body["hourly"]) >= 0
+    # today's `in` crossings in their store-local hours; hours still to come are null; nothing last week
+    local_now = now.astimezone(store.tzinfo)
+    ins = [(now - dt.timedelta(minutes=minutes)).astimezone(store.tzinfo) for minutes in (50, 40, 30)]
+    expected = [sum(t.date() == local_now.date() and t.hour == hour for t in ins) if hour <= local_now.hour else None
+                for hour in range(24)]
+    assert [h["footfall"] for h in body["hourly"]] == expected
+    assert [h["last_week"] for h in body["hourly"]] == [0] * 24
 
 
 def test_comprehensive_guide_call_and_hand_computed_totals(client, tenant):

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import yaml
 
-from analytics.ingest.keys import edge_key_revoke
-from analytics.ingest.testing import ServerProcess, ingest_cache_clear, tenant_create
-from analytics.models import EntranceEvent, ZoneEvent
 from cameras.models import EdgeKey
 from edge.collector import EdgeCollector
 from edge.config import load_edge_config
+from events.keys import edge_key_revoke
+from events.models import EntranceEvent, ZoneEvent
+from tests.ingest_server import ServerProcess, ingest_cache_clear, tenant_create
 from vision.sources import SyntheticSource
 from vision.types import Detection
 

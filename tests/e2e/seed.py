@@ -12,19 +12,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from analytics.models import (
-    DailyMetric,
-    EntranceEvent,
-    HourlyMetric,
-    Insight,
-    MetricScope,
-    Promotion,
-    QueueEvent,
-    ShelfEvent,
-    ZoneEvent,
-)
+from analytics.models import DailyMetric, HourlyMetric, Insight, MetricScope, Promotion
 from cameras.heatmaps import camera_heatmap_add
 from cameras.models import Camera, CameraScreenshot, Organization, Store
+from events.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 from vision.heatmap import HeatmapGrid
 from zones.models import EntranceLine, Zone
 
@@ -189,7 +180,7 @@ def seed_hourly_history(store: Store, door: Camera, today: dt.date) -> None:
 
 def seed_live_state(seed: Seed) -> None:
     """What a running worker would publish: people in view now (read by the live dashboard API)."""
-    from analytics.ingest.live import live_state_write
+    from events.live import live_state_write
 
     live_state_write(seed.store.store_id, "cam_floor",
                      {"people": 6, "zones": {"electronics": 2}, "queues": {"checkout": 1}}, ttl=600)

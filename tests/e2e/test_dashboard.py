@@ -54,7 +54,7 @@ def test_sign_in_lands_on_overview_whose_numbers_match_the_api(live_server, page
     if realtime["change_pct"] is not None:
         assert f"{realtime['change_pct']:+.1f}%".replace("+-", "-") in compare
     hourly_rows = page.locator("#hourly-table tbody tr")
-    assert hourly_rows.count() == len(realtime["hourly"]) > 0
+    assert hourly_rows.count() == len(realtime["hourly"]) == 24  # one row per hour of the store-local day
     for hour in realtime["hourly"]:
         cells = page.locator(f'#hourly-table tr[data-hour="{hour["hour"]}"] td').all_text_contents()
         assert cells == [str(hour["footfall"]) if hour["footfall"] is not None else "–", str(hour["last_week"])]
@@ -78,7 +78,7 @@ def test_sign_in_lands_on_overview_whose_numbers_match_the_api(live_server, page
     assert door_status.lower() == {c["camera_id"]: c for c in live["cameras"]}["cam_door"]["status"] == "offline"
 
     # New events show up without a reload: the page polls the API.
-    from analytics.models import EntranceEvent
+    from events.models import EntranceEvent
     from tests.e2e.seed import _base
 
     door = seed.door

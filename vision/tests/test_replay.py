@@ -16,11 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _simulator():
-    spec = importlib.util.spec_from_file_location("wink_bench_simulator", ROOT / "bench" / "simulator.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(mod)
-    return mod
+    return importlib.import_module("vision.simulator")
 
 
 @pytest.fixture(scope="module")

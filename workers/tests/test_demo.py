@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from analytics.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
+from events.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
 from workers.demo import FLOOR_CAMERA_ID, demo_data_generate
 from zones.models import EntranceLine
 

@@ -1,0 +1,201 @@
+"""Store overview and analytics pages, plus CSV export. Thin and tenant-scoped.
+
+The overview's live numbers come from the JSON API (static/js/overview.js polls it), so the page and the API
+can never disagree; the analytics pages list rows the analytics jobs stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from analytics.exports import (
+    DAILY_HEADER,
+    HOURLY_HEADER,
+    ExportError,
+    daily_metric_rows,
+    export_range_parse,
+    hourly_metric_rows,
+)
+from analytics.models import DailyMetric, MetricScope, Promotion, SpikeAlert
+from analytics.promotions import PROMO_METRICS
+from analytics.selectors import comprehensive_read, insights_list, spikes_read
+from cameras.selectors import camera_list_for_user
+from dashboard.pages.cameras import store_for_user_or_404, store_today
+from zones.models import Zone
+
+TREND_DAYS = {"14": 14, "30": 30, "90": 90}
+SPIKE_DAYS = {"7": 7, "14": 14, "30": 30}
+
+
+def _store_nav(store, active: str) -> dict:
+    return {"store": store, "active": active}
+
+
+@login_required
+@ensure_csrf_cookie
+def store_overview(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    cameras = list(camera_list_for_user(request.user).filter(store=store).order_by("camera_id"))
+    return render(request, "analytics/overview.html", {
+        **_store_nav(store, "overview"),
+        "cameras": cameras,
+        "today": store_today(store),
+        "config": {
+            "store_id": store.store_id,
+            "timezone": store.timezone,
+            "poll_seconds": 15,
+            "api": {
+                "live": f"/api/dashboard/live?store_id={store.store_id}",
+                "cameras": f"/api/dashboard/cameras?store_id={store.store_id}",
+                "realtime": f"/api/analytics/realtime?store_id={store.store_id}",
+                "spikes": f"/api/analytics/spikes?store_id={store.store_id}&days=7",
+                "insights": f"/api/analytics/insights?store_id={store.store_id}",
+            },
+            # Display names for the zone slugs the API reports.
+            "names": dict(Zone.objects.filter(camera__store=store).values_list("zone_id", "name")),
+        },
+    })
+
+
+@login_required
+def store_trends(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    days = TREND_DAYS.get(request.GET.get("days", "30"), 30)
+    today = store_today(store)
+    # The selector behind GET /api/analytics/comprehensive, so this page and the API agree.
+    report = comprehensive_read([store], days, include_zones=True, today=today)
+    by_date = {row["date"]: row for row in report["daily"]}
+    first = report["period"]["start"]
+    series = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        row = by_date.get(day)
+        series.append({
+            "date": day.isoformat(),
+            "label": day.strftime("%d %b"),
+            "footfall": row["footfall"] if row else None,
+            "unique_visitors": row["unique_visitors"] if row else None,
+            "avg_queue_wait": row["avg_queue_wait"] if row else None,
+        })
+    return render(request, "analytics/trends.html", {
+        **_store_nav(store, "trends"),
+        "report": report,
+        "rows": sorted(report["daily"], key=lambda r: r["date"], reverse=True),
+        "series": series,
+        "days": days,
+        "day_choices": [(k, f"{v} days") for k, v in TREND_DAYS.items()],
+        "first": first,
+        "today": today,
+    })
+
+
+@login_required
+def store_spikes(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    days = SPIKE_DAYS.get(request.GET.get("days", "14"), 14)
+    today = store_today(store)
+    # Computed by the same selector as GET /api/analytics/spikes (spikes are not only what was stored).
+    report = spikes_read([store], today - dt.timedelta(days=days - 1), today)
+    spikes = sorted(report["spikes"], key=lambda s: s["start"], reverse=True)
+    return render(request, "analytics/spikes.html", {
+        **_store_nav(store, "spikes"),
+        "spikes": spikes,
+        "coverage": report["coverage"],
+        "days": days,
+        "day_choices": [(k, f"{v} days") for k, v in SPIKE_DAYS.items()],
+        "fault_count": sum(1 for s in spikes if s["kind"] == SpikeAlert.Kind.DATA_FAULT),
+    })
+
+
+def _promotion_view(store, promotion: Promotion) -> dict:
+    """A promotion with its impact series: daily footfall from 14 days before to 7 days after."""
+    analysis = promotion.analysis if isinstance(promotion.analysis, dict) else {}
+    metrics = analysis.get("metrics") if isinstance(analysis.get("metrics"), dict) else {}
+    first = promotion.start_date - dt.timedelta(days=14)
+    last = promotion.end_date + dt.timedelta(days=7)
+    daily = {
+        row.date: row.footfall_in
+        for row in DailyMetric.objects.filter(
+            store=store, scope=MetricScope.STORE, scope_id="", date__gte=first, date__lte=last
+        )
+    }
+    baseline = (metrics.get("footfall") or {}).get("baseline")
+    series = []
+    day = first
+    while day <= last:
+        series.append({
+            "date": day.isoformat(), "label": day.strftime("%d %b"), "footfall_in": daily.get(day),
+            "during": promotion.start_date <= day <= promotion.end_date,
+            "baseline": baseline if promotion.start_date <= day <= promotion.end_date else None,
+        })
+        day += dt.timedelta(days=1)
+    rows = [
+        {"label": PROMO_METRICS[name][1], **values}
+        for name, values in metrics.items() if name in PROMO_METRICS and isinstance(values, dict)
+    ]
+    return {"promotion": promotion, "dom_id": f"promo-series-{promotion.pk}", "analysis": analysis,
+            "verdict": analysis.get("verdict"), "lift": (metrics.get("footfall") or {}).get("uplift_pct"),
+            "metric_rows": rows, "series": series}
+
+
+@login_required
+def store_promotions(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    promotions = [_promotion_view(store, p) for p in Promotion.objects.filter(store=store).order_by("-start_date")[:50]]
+    return render(request, "analytics/promotions.html", {**_store_nav(store, "promotions"), "promotions": promotions})
+
+
+@login_required
+def store_insights(request, store_id: str):
+    store = store_for_user_or_404(request.user, store_id)
+    return render(request, "analytics/insights.html", {
+        **_store_nav(store, "insights"), "insights": insights_list([store], limit=100),
+    })
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export(request, store_id: str, kind: str):
+    store = store_for_user_or_404(request.user, store_id)
+    try:
+        first, last, scope = export_range_parse(
+            request.GET, store_today(store), default_days=7 if kind == "hourly" else 30
+        )
+    except ExportError as error:
+        return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
+    filename = f"{store.store_id}_{kind}_{first.isoformat()}_{last.isoformat()}.csv"
+    if kind == "hourly":
+        return _csv_response(filename, HOURLY_HEADER, hourly_metric_rows(store, first, last, scope))
+    return _csv_response(filename, DAILY_HEADER, daily_metric_rows(store, first, last, scope))
+
+
+@login_required
+def export_hourly_csv(request, store_id: str):
+    return _export(request, store_id, "hourly")
+
+
+@login_required
+def export_daily_csv(request, store_id: str):
+    return _export(request, store_id, "daily")
