@@ -14,7 +14,7 @@ TEST_ENV := DEBUG=true DATABASE_URL=postgresql://postgres@127.0.0.1:5432/wink RE
 help:
 	@echo "make demo   - run WINK on SQLite with a demo store (http://127.0.0.1:8000, admin/admin)"
 	@echo "make test   - install what is missing, start PostgreSQL + Redis, run the whole test suite"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and the import-linter contracts of the house plan (pyproject.toml)"
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(VENV)/.installed: requirements.txt
@@ -41,9 +41,11 @@ services:
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: install-dev services
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest -q -p no:cacheprovider
 

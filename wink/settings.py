@@ -12,7 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from wink.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str
+from vision.detector_config import DetectorConfig, DetectorConfigError
+from wink.env import EnvError, env_bool, env_float, env_int, env_list, env_str
 from wink.mail import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -198,10 +199,17 @@ SPECTACULAR_SETTINGS = {
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
-MODEL_DEVICE = env_str("MODEL_DEVICE", "cpu")
+# Detector: one set of names (DETECTOR_BACKEND, DETECTOR_MODEL_PATH, MODEL_DEVICE, DETECTOR_PRECISION,
+# DETECTOR_IMGSZ, DETECTOR_CONF, DETECTOR_IOU, DETECTOR_THREADS) for the camera workers, the edge collector and
+# the offline commands, read by vision/detector_config.py (deprecated MODEL_* aliases accepted with a warning).
+try:
+    DETECTOR = DetectorConfig.from_env(os.environ)
+except DetectorConfigError as exc:
+    raise EnvError(f"Environment variable {exc}") from None
+MODEL_DEVICE = DETECTOR.device
 # auto: onnxruntime, or openvino for an OpenVINO .xml model, ultralytics for a .pt model
-DETECTOR_BACKEND = env_choice("DETECTOR_BACKEND", "auto", {"auto", "onnxruntime", "openvino", "ultralytics"})
-DETECTOR_MODEL_PATH = env_str("DETECTOR_MODEL_PATH", "")
+DETECTOR_BACKEND = DETECTOR.backend
+DETECTOR_MODEL_PATH = DETECTOR.model_path
 FRAME_RATE = env_float("FRAME_RATE", 12.0, minimum=0.1)
 DETECTION_INTERVAL = env_int("DETECTION_INTERVAL", 3, minimum=1)
 STORE_ID = env_str("STORE_ID", "store_demo_001")
@@ -214,9 +222,11 @@ INGEST_MAX_BATCH_EVENTS = env_int("INGEST_MAX_BATCH_EVENTS", 1000, minimum=1)
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300, minimum=0)
 # Camera workers (workers/): lease, supervisor and runner timings.
-DETECTOR_PRECISION = env_choice("DETECTOR_PRECISION", "auto", {"fp32", "bf16", "int8", "auto"})
-DETECTOR_IMGSZ = env_int("DETECTOR_IMGSZ", 640, minimum=32)
-DETECTOR_THREADS = env_int("DETECTOR_THREADS", 0, minimum=0)  # 0 = the backend's default
+DETECTOR_PRECISION = DETECTOR.precision
+DETECTOR_IMGSZ = DETECTOR.imgsz
+DETECTOR_CONF = DETECTOR.conf
+DETECTOR_IOU = DETECTOR.iou
+DETECTOR_THREADS = DETECTOR.threads  # 0 = the backend's default
 CAMERA_LEASE_TTL_SECONDS = env_float("CAMERA_LEASE_TTL_SECONDS", 15.0, minimum=2.0)
 CAMERA_SUPERVISE_INTERVAL_SECONDS = env_float("CAMERA_SUPERVISE_INTERVAL_SECONDS", 5.0, minimum=0.5)
 CAMERA_CONFIG_POLL_SECONDS = env_float("CAMERA_CONFIG_POLL_SECONDS", 5.0, minimum=0.5)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.detectors import Detector
+from vision.detectors import Detector, DetectorConfig, detector_create
 from vision.types import Detection
 
 log = logging.getLogger(__name__)
@@ -174,21 +174,19 @@ def engine_threads_from_settings() -> int:
     return 1 if str(settings.MODEL_DEVICE).startswith("cuda") else max(1, len(os.sched_getaffinity(0)))
 
 
-def detector_from_settings(engine_threads: int = 1) -> Detector:
+def detector_config_from_settings(engine_threads: int = 1) -> DetectorConfig:
+    """settings.DETECTOR (DetectorConfig.from_env of the process environment), with one thread per network
+    call when several engine threads share the cores and DETECTOR_THREADS is not set."""
     from django.conf import settings
 
-    from vision.detectors import create_detector
+    config: DetectorConfig = settings.DETECTOR
+    if not config.threads and engine_threads > 1:
+        config = config.replace(threads=1)
+    return config
 
-    # several engine threads: each network call single-threaded (the threads share the cores)
-    threads = settings.DETECTOR_THREADS or (1 if engine_threads > 1 else None)
-    return create_detector(
-        settings.DETECTOR_BACKEND,
-        model_path=settings.DETECTOR_MODEL_PATH or None,
-        device=settings.MODEL_DEVICE,
-        imgsz=settings.DETECTOR_IMGSZ,
-        threads=threads,
-        precision=settings.DETECTOR_PRECISION,
-    )
+
+def detector_from_settings(engine_threads: int = 1) -> Detector:
+    return detector_create(detector_config_from_settings(engine_threads))
 
 
 def shared_engine() -> InferenceEngine:

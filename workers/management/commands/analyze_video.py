@@ -43,15 +43,18 @@ class Command(BaseCommand):
                             choices=["onnxruntime", "openvino", "ultralytics"],
                             help="detector backend (default: DETECTOR_BACKEND; ultralytics for a .pt model)")
         parser.add_argument("--model", default=settings.DETECTOR_MODEL_PATH or None,
-                            help="model file (.onnx, OpenVINO .xml, or .pt for ultralytics)")
-        parser.add_argument("--device", default=settings.MODEL_DEVICE)
+                            help="model file (.onnx, OpenVINO .xml, .pt for ultralytics; default: DETECTOR_MODEL_PATH)")
+        parser.add_argument("--device", default=settings.MODEL_DEVICE, help="cpu or cuda[:n] (default: MODEL_DEVICE)")
         parser.add_argument("--precision", default=settings.DETECTOR_PRECISION,
                             choices=["fp32", "bf16", "int8", "auto"],
                             help="OpenVINO precision (auto: int8 for a quantized model, else bf16 if the CPU has it)")
-        parser.add_argument("--conf", type=float, default=0.25, help="detection confidence threshold")
-        parser.add_argument("--iou", type=float, default=0.5, help="NMS IoU threshold")
+        parser.add_argument("--conf", type=float, default=settings.DETECTOR_CONF,
+                            help="detection confidence threshold (default: DETECTOR_CONF)")
+        parser.add_argument("--iou", type=float, default=settings.DETECTOR_IOU,
+                            help="NMS IoU threshold (default: DETECTOR_IOU)")
         parser.add_argument("--imgsz", type=int, default=settings.DETECTOR_IMGSZ, help="network input size (long side)")
-        parser.add_argument("--threads", type=int, default=None, help="inference threads")
+        parser.add_argument("--threads", type=int, default=None,
+                            help="inference threads (default: DETECTOR_THREADS; 0: the backend's default)")
         parser.add_argument("--start", help="ISO time of the first frame (default: now)")
         parser.add_argument("--detection-interval", type=int, default=None,
                             help="detect every Nth sampled frame (default: DETECTION_INTERVAL); "
@@ -63,7 +66,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from vision.analyze import AnalyzeError, analyze
         from vision.config import ConfigError, load_camera_config
-        from vision.detectors import DetectorError, create_detector
+        from vision.detectors import DetectorError, detector_create
         from vision.sources import SourceError
 
         _quiet_opencv(opts["verbosity"])
@@ -83,12 +86,14 @@ class Command(BaseCommand):
             raise CommandError("--detection-interval must be >= 1")
         start = parse_start(opts["start"])
         try:
+            # the settings' DetectorConfig (DETECTOR_* environment), with the command line's options over it
             is_torch_model = str(opts["model"] or "").endswith(".pt")
-            backend = opts["backend"] or (None if is_torch_model else settings.DETECTOR_BACKEND)
-            detector = create_detector(
-                backend, model_path=opts["model"], device=opts["device"], conf=opts["conf"],
+            backend = opts["backend"] or ("auto" if is_torch_model else settings.DETECTOR.backend)
+            config = settings.DETECTOR.replace(
+                backend=backend, model_path=opts["model"] or "", device=opts["device"], conf=opts["conf"],
                 iou=opts["iou"], imgsz=opts["imgsz"], threads=opts["threads"], precision=opts["precision"],
             )
+            detector = detector_create(config)
         except DetectorError as exc:
             raise CommandError(str(exc)) from None
         try:
