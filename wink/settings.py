@@ -217,7 +217,7 @@ STORE_NAME = env_str("STORE_NAME", "Demo Store")
 STORE_TIMEZONE = env_str("STORE_TIMEZONE", "UTC")
 ORG_NAME = env_str("ORG_NAME", "Default Organization")
 HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30, minimum=1)
-# Edge ingestion (analytics/ingest): batch and body limits, how far ahead of server time an event may be.
+# Edge ingestion (events/): batch and body limits, how far ahead of server time an event may be.
 INGEST_MAX_BATCH_EVENTS = env_int("INGEST_MAX_BATCH_EVENTS", 1000, minimum=1)
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300, minimum=0)
