@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from cameras.localtime import local_hour_start
+
 UTC = dt.UTC
 
 
@@ -43,25 +45,12 @@ class Bucket:
     local_hour: int
 
 
-def local_floor(instant: dt.datetime, tz) -> dt.datetime:
-    """UTC start of the store-local hour that contains `instant`."""
-    local = instant.astimezone(tz)
-    return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-def local_day_bounds(day: dt.date, tz) -> tuple[dt.datetime, dt.datetime]:
-    """UTC [start, end) of a store-local calendar day."""
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
-
-
 def hour_buckets(tz, start: dt.datetime, end: dt.datetime) -> list[Bucket]:
     """Store-local hours covering [start, end), as UTC ranges; `start` is floored to its local hour."""
     buckets: list[Bucket] = []
-    current = local_floor(start, tz)
+    current = local_hour_start(tz, start)
     while current < end:
-        candidate = local_floor(current + dt.timedelta(hours=1), tz)
+        candidate = local_hour_start(tz, current + dt.timedelta(hours=1))
         following = candidate if candidate > current else current + dt.timedelta(hours=1)
         local = current.astimezone(tz)
         buckets.append(Bucket(current, following, local.date(), local.hour))

@@ -20,8 +20,8 @@ import time
 
 from django.conf import settings
 
-from analytics.aggregation import local_day_bounds
 from analytics.models import DailyMetric, Insight, Promotion, SpikeAlert
+from cameras.localtime import local_day_bounds
 from cameras.models import Store
 
 logger = logging.getLogger(__name__)
@@ -122,8 +122,8 @@ def insight_payload(store: Store, end_date: dt.date, days: int = 7) -> dict:
         weighted = item.pop("_w")
         item["avg_seconds"] = _round(weighted / item["count"]) if item["count"] else None
         areas.append(item)
-    period_start, _ = local_day_bounds(start, store.tzinfo)
-    _, period_end = local_day_bounds(end_date, store.tzinfo)
+    period_start, _ = local_day_bounds(store, start)
+    _, period_end = local_day_bounds(store, end_date)
     spikes = [
         {
             "start_local": s.start.astimezone(store.tzinfo).strftime("%Y-%m-%d %H:%M"),

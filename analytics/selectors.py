@@ -21,18 +21,18 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from analytics.aggregation import hour_buckets, local_day_bounds, local_floor
+from analytics.aggregation import hour_buckets
 from analytics.models import DailyMetric, HourlyMetric, Insight
 from analytics.services import LAST_AGGREGATION_KEY, metrics_version_key
 from analytics.spikes import SpikeReport, spikes_detect
+from cameras.localtime import local_day_bounds, local_hour_start, local_today
 from cameras.models import Store
 from cameras.selectors import store_list_for_user
+from cameras.status import camera_is_online
 from events.models import EntranceEvent, StaleHour
 
 logger = logging.getLogger(__name__)
 
-# A camera counts as online when it reported within this many heartbeat intervals.
-ONLINE_HEARTBEATS = 3
 SPIKES_CACHE_SECONDS = 600  # rows written around the aggregation (imports) show within 10 min
 
 
@@ -55,10 +55,6 @@ def analytics_stores_resolve(user, store_id: str | None) -> list[Store]:
         return [store]
     default = visible.filter(store_id=settings.STORE_ID).first()
     return [default] if default is not None else list(visible)
-
-
-def store_today(store: Store, now: dt.datetime | None = None) -> dt.date:
-    return (now or timezone.now()).astimezone(store.tzinfo).date()
 
 
 def _pct(value: float | None, reference: float | None) -> float | None:
@@ -84,9 +80,9 @@ def _live_states(store: Store) -> dict:
 def realtime_read(store: Store, now: dt.datetime | None = None) -> dict:
     """Now: people in the store (today's in − out, else people in view), per zone, queue lengths, cameras."""
     now = now or timezone.now()
-    today = store_today(store, now)
-    day_start, _ = local_day_bounds(today, store.tzinfo)
-    last_week_start = local_day_bounds(today - dt.timedelta(days=7), store.tzinfo)[0]
+    today = local_today(store, now)
+    day_start, _ = local_day_bounds(store, today)
+    last_week_start = local_day_bounds(store, today - dt.timedelta(days=7))[0]
     elapsed = now - day_start
 
     counts = EntranceEvent.objects.filter(store=store, ts__gte=day_start, ts__lt=now).aggregate(
@@ -130,16 +126,13 @@ def realtime_read(store: Store, now: dt.datetime | None = None) -> dict:
             if isinstance(n, (int, float)):
                 queues.setdefault(queue_id, {"length": 0})["length"] += int(n)
 
-    online_after = now - dt.timedelta(seconds=settings.HEARTBEAT_INTERVAL_SECONDS * ONLINE_HEARTBEATS)
     cameras = []
     for camera in store.cameras.filter(enabled=True).order_by("camera_id"):
-        online = camera.camera_id in states or (
-            camera.last_heartbeat is not None and camera.last_heartbeat >= online_after
-        )
         cameras.append(
             {
                 "camera_id": camera.camera_id,
-                "status": "online" if online else "offline",
+                # The one rule (cameras.status), as on the dashboard; a failing camera is not online.
+                "status": "online" if camera_is_online(camera, now) else "offline",
                 "last_heartbeat": camera.last_heartbeat,
             }
         )
@@ -224,7 +217,7 @@ def comprehensive_read(stores: list[Store], days: int, include_zones: bool, toda
     unique_visitors totals add up each day's distinct visitors (a person coming on two days counts
     twice); avg_queue_wait is weighted by people served.
     """
-    today = today or (store_today(stores[0]) if stores else timezone.now().date())
+    today = today or (local_today(stores[0]) if stores else timezone.now().date())
     start = today - dt.timedelta(days=days - 1)
     rows = DailyMetric.objects.filter(store__in=stores, date__gte=start, date__lte=today)
     daily: dict[dt.date, dict] = {}
@@ -368,10 +361,10 @@ def spikes_read(stores: list[Store], start_date: dt.date, end_date: dt.date) -> 
     any_rows = False
     now = timezone.now()
     for store in stores:
-        start, _ = local_day_bounds(start_date, store.tzinfo)
-        _, end = local_day_bounds(end_date, store.tzinfo)
+        start, _ = local_day_bounds(store, start_date)
+        _, end = local_day_bounds(store, end_date)
         # Closed hours only: the running hour's partial counts would read as a drop.
-        report = _spikes_cached(store, start, min(end, local_floor(now, store.tzinfo)))
+        report = _spikes_cached(store, start, min(end, local_hour_start(store, now)))
         spikes.extend(report.spikes)
         camera_hours += report.camera_hours
         faulty += report.faulty_camera_hours

@@ -13,10 +13,11 @@ import logging
 import time
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from cameras.localtime import local_date, local_day_bounds, local_hour_start
 from cameras.models import Store
+from cameras.status import heartbeat_is_fresh
 from events import timebounds
 from events.models import StaleHour
 
@@ -58,14 +59,11 @@ def _entrance_cameras(store: Store) -> list[str]:
 
 
 def _day_starts(store: Store, buckets) -> dict[int, dt.datetime]:
-    from analytics.aggregation import local_day_bounds
-
-    tz = store.tzinfo
     cache: dict[dt.date, dt.datetime] = {}
     starts = {}
     for i, bucket in enumerate(buckets):
         if bucket.local_date not in cache:
-            cache[bucket.local_date] = local_day_bounds(bucket.local_date, tz)[0]
+            cache[bucket.local_date] = local_day_bounds(store, bucket.local_date)[0]
         starts[i] = cache[bucket.local_date]
     return starts
 
@@ -123,13 +121,13 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
         if stale:
             HourlyMetric.objects.filter(pk__in=stale).delete()
         now = now or timezone.now()
-        # A heartbeat a few intervals before the hour still counts: an hour that has just begun has
-        # not seen one yet. Later runs (drain, hourly job) refresh the recent hours anyway.
-        grace = dt.timedelta(seconds=3 * settings.HEARTBEAT_INTERVAL_SECONDS)
+        # The camera reported in the hour if it was online at its start by the one rule (cameras.status: its
+        # heartbeat then was fresh) or has sent a heartbeat since: an hour that has just begun has not seen
+        # one yet. Later runs (drain, hourly job) refresh the recent hours anyway.
         recent = [b for b in buckets if b.end > now - _ONLINE_WINDOW and b.start <= now]
         for camera in cameras:
             for bucket in recent:
-                online = camera.last_heartbeat is not None and camera.last_heartbeat >= bucket.start - grace
+                online = heartbeat_is_fresh(camera.last_heartbeat, bucket.start)
                 HourlyMetric.objects.filter(
                     store=store, scope="camera", scope_id=camera.camera_id, hour_start=bucket.start
                 ).update(camera_online=online)
@@ -165,14 +163,13 @@ def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
     Counts are sums of the hourly rows; distinct visitors, averages, median and p90 come from one pass
     over the day's events (they cannot be added up from hours); peak occupancy is the hourly maximum.
     """
-    from analytics.aggregation import Bucket, Numbers, aggregate_range, local_day_bounds
+    from analytics.aggregation import Bucket, Numbers, aggregate_range
     from analytics.models import DailyMetric, HourlyMetric
 
-    tz = store.tzinfo
     dates = sorted(set(dates))
     entrance = _entrance_cameras(store)
     for day in dates:
-        start, end = local_day_bounds(day, tz)
+        start, end = local_day_bounds(store, day)
         # Peak occupancy is the hourly maximum: the day pass skips the occupancy sweeps.
         day_pass = aggregate_range(store.pk, [Bucket(start, end, day, 0)], entrance, {0: start}, occupancy=False)
         hourly: dict[tuple[str, str], dict] = {}
@@ -251,10 +248,8 @@ def store_recent_hours_aggregate(store: Store, now: dt.datetime | None = None) -
     """The hourly job: the current (partial) hour and the two closed ones before it, then their days."""
     from django.utils import timezone
 
-    from analytics.aggregation import local_floor
-
     now = now or timezone.now()
-    current = local_floor(now, store.tzinfo)
+    current = local_hour_start(store, now)
     dates = store_hours_aggregate(store, current - dt.timedelta(hours=2), current + dt.timedelta(minutes=1), now=now)
     store_days_aggregate(store, dates)
 
@@ -369,7 +364,6 @@ def _contained(label: str, store: Store, work):
 
 def _store_marks_aggregate(store: Store, marks: list) -> dict[int, BaseException]:
     """Recompute the hours of `marks` (one store) and their days; returns {mark pk: error} of the failed."""
-    tz = store.tzinfo
     failed: dict[int, BaseException] = {}
     # Consecutive hours are recomputed as one range.
     runs: list[list] = []
@@ -399,7 +393,7 @@ def _store_marks_aggregate(store: Store, marks: list) -> dict[int, BaseException
                 failed[mark.pk] = error
     by_date: dict[dt.date, list] = {}
     for mark in done:
-        by_date.setdefault(mark.hour_start.astimezone(tz).date(), []).append(mark)
+        by_date.setdefault(local_date(store, mark.hour_start), []).append(mark)
     if not by_date:
         return failed
     _, error = _contained("days", store, lambda: store_days_aggregate(store, by_date))

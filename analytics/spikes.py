@@ -28,6 +28,7 @@ from django.db.models.functions import ExtractIsoWeekDay
 
 from alerts.services import alerts_notify
 from analytics.models import HourlyMetric, SpikeAlert
+from cameras.localtime import local_date
 from cameras.models import Store
 
 # Public metric name → HourlyMetric field.
@@ -109,9 +110,8 @@ def _load(store: Store, start: dt.datetime, end: dt.datetime, weeks: int) -> tup
     Filters on local_date too so the (store, scope, local_date) index serves the range; history rows skip
     `hour_start` (parsing thousands of timestamps is most of the cost of a 7-week read).
     """
-    tz = store.tzinfo
-    first_day = (start - dt.timedelta(weeks=weeks, days=1)).astimezone(tz).date()
-    last_day = (end + dt.timedelta(days=1)).astimezone(tz).date()
+    first_day = local_date(store, start - dt.timedelta(weeks=weeks, days=1))
+    last_day = local_date(store, end + dt.timedelta(days=1))
     base = HourlyMetric.objects.filter(
         store=store, scope__in=("store", "camera"), local_date__gte=first_day, local_date__lte=last_day
     ).annotate(dow=ExtractIsoWeekDay("local_date"))

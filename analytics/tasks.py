@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from cameras.localtime import local_hour_start, local_today
 from cameras.models import Store
 
 _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 600, "max_retries": 5}
@@ -59,13 +60,12 @@ def spikes_recent_task() -> int:
 @shared_task(**_RETRY)
 def store_spikes_detect_task(store_pk: int, hours: int = 26) -> int:
     """Detect over the last `hours` closed hours and store the alerts (upsert, so overlaps are harmless)."""
-    from analytics.aggregation import local_floor
     from analytics.spikes import spikes_detect, spikes_store
 
     store = Store.objects.filter(pk=store_pk).first()
     if store is None:
         return 0
-    end = local_floor(timezone.now(), store.tzinfo)
+    end = local_hour_start(store, timezone.now())
     return spikes_store(store, spikes_detect(store, end - dt.timedelta(hours=hours), end))
 
 
@@ -88,7 +88,7 @@ def store_insight_generate_task(store_pk: int, end_date_iso: str | None = None, 
     end_date = (
         dt.date.fromisoformat(end_date_iso)
         if end_date_iso
-        else timezone.now().astimezone(store.tzinfo).date() - dt.timedelta(days=1)
+        else local_today(store) - dt.timedelta(days=1)
     )
     return insight_generate(store, end_date, days, trigger="daily").pk
 

@@ -34,6 +34,7 @@ from analytics.serializers import (
     SpikesSerializer,
     StoreQuerySerializer,
 )
+from cameras.localtime import local_today
 from cameras.selectors import store_list_for_user
 
 STORE_PARAM = OpenApiParameter("store_id", str, required=False, description="Store slug; default: your store(s)")
@@ -96,7 +97,7 @@ class SpikesView(APIView):
         if data.get("date"):
             first = last = data["date"]
         else:
-            last = selectors.store_today(stores[0]) if stores else timezone.now().date()
+            last = local_today(stores[0]) if stores else timezone.now().date()
             first = last - dt.timedelta(days=data["days"] - 1)
         return Response(selectors.spikes_read(stores, first, last))
 
@@ -209,7 +210,7 @@ class InsightsView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         store = _one_store(request, data.get("store_id"))
-        end_date = data.get("end_date") or selectors.store_today(store) - dt.timedelta(days=1)
+        end_date = data.get("end_date") or local_today(store) - dt.timedelta(days=1)
         insight = insight_generate(store, end_date, data["days"], trigger="on_demand")
         return Response(InsightSerializer(insight).data, status=status.HTTP_201_CREATED)
 

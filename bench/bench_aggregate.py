@@ -129,7 +129,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from analytics.aggregation import local_day_bounds
+    from cameras.localtime import local_day_bounds
     from cameras.models import Camera, Organization, Store
 
     call_command("migrate", verbosity=0)
@@ -138,7 +138,7 @@ def main() -> None:
     day = dt.date(2025, 10, 1)
     existing = Store.objects.filter(store_id="bench_store").first() if args.reuse else None
     if existing is not None:
-        start, end = local_day_bounds(day, existing.tzinfo)
+        start, end = local_day_bounds(existing, day)
         _measure(args, existing, day, start, end, url)
         return
     org = Organization.objects.create(name="Bench", slug="bench")
@@ -151,7 +151,7 @@ def main() -> None:
         ("cam_queue", ["queue"]),
     ):
         Camera.objects.create(store=store, camera_id=camera_id, name=camera_id, capabilities=caps)
-    start, end = local_day_bounds(day, store.tzinfo)
+    start, end = local_day_bounds(store, day)
 
     t0 = time.perf_counter()
     with connection.cursor() as cursor:

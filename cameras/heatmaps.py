@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from cameras.localtime import local_date
 from cameras.models import Camera, CameraHeatmap
 from vision.heatmap import HeatmapError, HeatmapGrid, add_counts
 
@@ -24,7 +25,7 @@ def camera_heatmap_add(camera: Camera, grid: HeatmapGrid | dict, at: dt.datetime
     if isinstance(grid, dict):
         grid = HeatmapGrid.from_dict(grid)
     at = at or timezone.now()
-    day = timezone.localtime(at, camera.store.tzinfo).date()
+    day = local_date(camera.store, at)
     row, _ = CameraHeatmap.objects.select_for_update().get_or_create(
         camera=camera, date=day,
         defaults={"cols": grid.cols, "rows": grid.rows, "counts": [0] * (grid.cols * grid.rows)},

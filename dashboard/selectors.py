@@ -3,40 +3,19 @@ edge and central events give the same figures (the same event is stored once, wh
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Avg, Count, Max, Value
 from django.db.models.functions import Concat
 
+from cameras.localtime import local_date, local_day_bounds
 from cameras.models import Camera, Store
+from cameras.status import camera_status
 from events.live import live_state_read, people_in_state
 from events.models import EntranceEvent, QueueEvent, ShelfEvent, ZoneEvent
-from events.selectors import iso_z
+from vision.events import iso
 from zones.models import Zone
-
-
-def heartbeat_stale_after() -> timedelta:
-    """A camera is offline after two missed heartbeats."""
-    return timedelta(seconds=2 * settings.HEARTBEAT_INTERVAL_SECONDS)
-
-
-def camera_effective_status(camera: Camera, now: datetime) -> str:
-    fresh = camera.last_heartbeat is not None and now - camera.last_heartbeat <= heartbeat_stale_after()
-    if not fresh:
-        return Camera.Status.OFFLINE
-    if camera.status in (Camera.Status.ERROR, Camera.Status.OFFLINE):
-        return camera.status
-    return Camera.Status.ONLINE
-
-
-def store_local_day(store: Store, now: datetime) -> tuple[datetime, datetime]:
-    tz = store.tzinfo
-    day = now.astimezone(tz).date()
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
 
 
 def dashboard_cameras(store: Store, now: datetime, live: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -48,8 +27,8 @@ def dashboard_cameras(store: Store, now: datetime, live: dict[str, Any] | None =
             "camera_id": camera.camera_id,
             "name": camera.name,
             "capabilities": list(camera.capabilities or []),
-            "status": camera_effective_status(camera, now),
-            "last_heartbeat": iso_z(camera.last_heartbeat),
+            "status": camera_status(camera, now),
+            "last_heartbeat": iso(camera.last_heartbeat, "s") if camera.last_heartbeat else None,
             "enabled": camera.enabled,
             "people_now": people_in_state(state),
         })
@@ -73,7 +52,8 @@ def _live_counts(live: dict[str, Any], key: str) -> dict[str, int]:
 
 def live_metrics(store: Store, now: datetime) -> dict[str, Any]:
     """The guide's live shape for the store-local day containing `now`."""
-    start, end = store_local_day(store, now)
+    today = local_date(store, now)
+    start, end = local_day_bounds(store, today)
     window = {"store": store, "ts__gte": start, "ts__lt": end}
     live = live_state_read(store.store_id)
 
@@ -124,7 +104,7 @@ def live_metrics(store: Store, now: datetime) -> dict[str, Any]:
         "shelves": dict(sorted(shelves.items())),
         "queues": dict(sorted(queues.items())),
         "cameras": cameras,
-        "date": now.astimezone(store.tzinfo).date().isoformat(),
+        "date": today.isoformat(),
         "timezone": store.timezone,
-        "timestamp": iso_z(now),
+        "timestamp": iso(now, "s"),
     }

@@ -52,7 +52,8 @@ class DashboardAPIView(APIView):
 @extend_schema(tags=["dashboard"])
 class DashboardCamerasView(DashboardAPIView):
     @extend_schema(summary="Cameras of a store with status (offline after 2 missed heartbeats)",
-                   description="Status is `offline` once 2 × HEARTBEAT_INTERVAL_SECONDS pass without a heartbeat."
+                   description="Status is `offline` once 2 × HEARTBEAT_INTERVAL_SECONDS pass without a heartbeat, or "
+                   "while the camera is disabled; `error` while a fresh heartbeat reports a failure (cameras.status)."
                    + DASHBOARD_ACCESS,
                    parameters=[STORE_PARAM], responses={200: DashboardCamerasSerializer})
     def get(self, request):

@@ -9,11 +9,9 @@ from typing import Any
 
 import requests
 
+from vision.events import iso
+
 USER_AGENT = "wink-edge/1.0"
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class Backoff:
@@ -72,7 +70,7 @@ class IngestClient:
 
     def send_events(self, *, api_key: str, org_id: str, store_id: str, camera_id: str,
                     events: list[dict[str, Any]], dry_run: bool = False) -> ApiResult:
-        body = {"org_id": org_id, "store_id": store_id, "camera_id": camera_id, "device_ts": utc_now_iso(),
+        body = {"org_id": org_id, "store_id": store_id, "camera_id": camera_id, "device_ts": iso(datetime.now(UTC)),
                 "events": events}
         if dry_run:
             body["dry_run"] = True
@@ -80,7 +78,7 @@ class IngestClient:
 
     def heartbeat(self, *, api_key: str, org_id: str, store_id: str, camera_id: str,
                   status_data: dict[str, Any]) -> ApiResult:
-        body = {"org_id": org_id, "store_id": store_id, "camera_id": camera_id, "device_ts": utc_now_iso(),
+        body = {"org_id": org_id, "store_id": store_id, "camera_id": camera_id, "device_ts": iso(datetime.now(UTC)),
                 "status_data": status_data}
         return self._post("/api/ingest/heartbeat", api_key, body)
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from edge.buffer import EventBuffer
 from edge.client import IngestClient
 from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
+from vision.events import iso
 from vision.geometry import Region
 
 RULE = "=" * 70
@@ -23,22 +24,18 @@ TEST_FRAME_SIZE = (1280, 720)
 UNREACHABLE_API = "http://127.0.0.1:9"  # discard port: nothing listens, the connection is refused
 
 
-def _iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def test_events(now: datetime | None = None) -> list[dict]:
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     enter = now - timedelta(minutes=2)
     return [
-        {"event_id": str(uuid.uuid4()), "type": "entrance", "ts": _iso(now), "direction": "in",
+        {"event_id": str(uuid.uuid4()), "type": "entrance", "ts": iso(now), "direction": "in",
          "person_key": "selftest_1"},
-        {"event_id": str(uuid.uuid4()), "type": "zone", "ts": _iso(now), "zone_id": "selftest",
-         "enter_ts": _iso(enter), "exit_ts": _iso(now), "dwell_seconds": 120.0, "person_key": "selftest_1"},
-        {"event_id": str(uuid.uuid4()), "type": "shelf", "ts": _iso(now), "shelf_id": "selftest",
+        {"event_id": str(uuid.uuid4()), "type": "zone", "ts": iso(now), "zone_id": "selftest",
+         "enter_ts": iso(enter), "exit_ts": iso(now), "dwell_seconds": 120.0, "person_key": "selftest_1"},
+        {"event_id": str(uuid.uuid4()), "type": "shelf", "ts": iso(now), "shelf_id": "selftest",
          "dwell_seconds": 15.5, "person_key": "selftest_1"},
-        {"event_id": str(uuid.uuid4()), "type": "queue", "ts": _iso(now), "queue_id": "selftest",
-         "enter_ts": _iso(enter), "exit_ts": _iso(now), "wait_seconds": 120.0, "person_key": "selftest_2"},
+        {"event_id": str(uuid.uuid4()), "type": "queue", "ts": iso(now), "queue_id": "selftest",
+         "enter_ts": iso(enter), "exit_ts": iso(now), "wait_seconds": 120.0, "person_key": "selftest_2"},
     ]
 
 

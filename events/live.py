@@ -28,6 +28,8 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
+from vision.events import iso
+
 KEY_PREFIX = "wink:live:v1"
 INDEX_TTL = 24 * 3600
 MAX_STATE_BYTES = 16 * 1024
@@ -128,7 +130,7 @@ def live_state_write(store_id: str, camera_id: str, state: dict[str, Any], ttl: 
     """Store the camera's live state for `ttl` seconds (stale state disappears by itself)."""
     ttl = max(1, int(ttl))
     cache.set(live_key(store_id, camera_id),
-              {"state": live_state_clean(state), "written_at": timezone.now().isoformat().replace("+00:00", "Z")}, ttl)
+              {"state": live_state_clean(state), "written_at": iso(timezone.now(), "us")}, ttl)
     index_key = live_index_key(store_id)
     now = time.time()
     index = cache.get(index_key) or {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from vision.events import EVENT_FIELDS
+
 
 class EdgeKeyCreateSerializer(serializers.Serializer):
     org_id = serializers.UUIDField()
@@ -40,24 +42,38 @@ class EdgeKeyInfoSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class EventSerializer(serializers.Serializer):
-    """One GUIDE §3 event. Type-specific fields: entrance → direction; zone → zone_id, enter_ts, exit_ts,
-    dwell_seconds (zone_type optional); shelf → shelf_id, dwell_seconds; queue → queue_id, enter_ts,
-    exit_ts, wait_seconds. A missing enter/exit/duration is derived from the other two."""
+def _event_field(name: str) -> serializers.Field:
+    """The serializer field of `name`, built from the schema in vision.events (one field for all types)."""
+    specs = {etype: fields[name] for etype, fields in EVENT_FIELDS.items() if name in fields}
+    spec = next(iter(specs.values()))
+    required = len(specs) == len(EVENT_FIELDS) and all(s.required for s in specs.values())
+    needed_by = [etype for etype, s in specs.items() if s.required]
+    helps = [s.help for s in specs.values() if s.help]
+    if not required and needed_by:
+        helps.insert(0, f"Required for {', '.join(needed_by)}")
+    kwargs = {"required": required, "help_text": ". ".join(dict.fromkeys(helps)) or None}
+    if spec.kind == "uuid":
+        return serializers.UUIDField(**kwargs)
+    if spec.kind == "timestamp":
+        return serializers.DateTimeField(**kwargs)
+    if spec.kind == "seconds":
+        return serializers.FloatField(min_value=0, **kwargs)
+    if spec.kind == "choice":
+        return serializers.ChoiceField(choices=list(spec.choices), **kwargs)
+    return serializers.CharField(max_length=100, **kwargs)
 
-    event_id = serializers.UUIDField(required=False, help_text="Deterministic id; computed by the server if absent")
-    type = serializers.ChoiceField(choices=["entrance", "zone", "shelf", "queue"])
-    ts = serializers.DateTimeField()
-    person_key = serializers.CharField(required=False)
-    direction = serializers.ChoiceField(choices=["in", "out"], required=False)
-    zone_id = serializers.CharField(required=False)
-    zone_type = serializers.ChoiceField(choices=["general", "entry", "checkout"], required=False)
-    shelf_id = serializers.CharField(required=False)
-    queue_id = serializers.CharField(required=False)
-    enter_ts = serializers.DateTimeField(required=False)
-    exit_ts = serializers.DateTimeField(required=False)
-    dwell_seconds = serializers.FloatField(required=False, min_value=0)
-    wait_seconds = serializers.FloatField(required=False, min_value=0)
+
+_COMMON_FIELDS = ("event_id", "type", "ts", "person_key")
+
+# One GUIDE §3 event: every field of every type (vision.events.EVENT_FIELDS), in the schema's order.
+EventSerializer = type("EventSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    "__doc__": "One GUIDE §3 event. Type-specific fields: "
+               + "; ".join(f"{etype} → {', '.join(f for f in fields if f not in _COMMON_FIELDS)}"
+                           for etype, fields in EVENT_FIELDS.items())
+               + ". A missing enter/exit/duration is derived from the other two.",
+    **{name: _event_field(name) for name in dict.fromkeys(n for fields in EVENT_FIELDS.values() for n in fields)},
+})
 
 
 class EventBatchSerializer(serializers.Serializer):

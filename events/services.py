@@ -28,16 +28,19 @@ import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cameras.localtime import local_hour_start
 from cameras.models import Camera, Store
+from cameras.status import camera_online_window
 from events import timebounds
 from events.models import EntranceEvent, EventSource, QueueEvent, ShelfEvent, StaleHour, ZoneEvent
+from vision.config import ZONE_TYPES
+from vision.events import DIRECTIONS, EVENT_TYPES, iso
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +48,6 @@ logger = logging.getLogger(__name__)
 INGEST_NAMESPACE = uuid.UUID("8c7d1a52-3f0e-5b6a-9d4c-2e1f0a9b7c31")
 MAX_DURATION_SECONDS = 24 * 3600.0
 MAX_ID_LENGTH = 100
-ZONE_TYPES = ("general", "entry", "checkout")
-EVENT_TYPES = ("entrance", "zone", "shelf", "queue")
 MODELS = {"entrance": EntranceEvent, "zone": ZoneEvent, "shelf": ShelfEvent, "queue": QueueEvent}
 INSERT_CHUNK = 500
 
@@ -160,12 +161,12 @@ def event_normalize(event: Any, *, now: datetime) -> tuple[str, dict[str, Any]]:
     row: dict[str, Any] = {"ts": ts, "person_key": _slug(event, "person_key", required=False)}
     if etype == "entrance":
         direction = event.get("direction")
-        if direction not in ("in", "out"):
-            raise EventRejected("direction", "must be 'in' or 'out'")
+        if direction not in DIRECTIONS:
+            raise EventRejected("direction", f"must be one of {', '.join(DIRECTIONS)}")
         row["direction"] = direction
     elif etype == "zone":
         row["zone_id"] = _slug(event, "zone_id")
-        zone_type = event.get("zone_type") or "general"
+        zone_type = event.get("zone_type") or ZONE_TYPES[0]
         if zone_type not in ZONE_TYPES:
             raise EventRejected("zone_type", f"must be one of {', '.join(ZONE_TYPES)}")
         row["zone_type"] = zone_type
@@ -192,10 +193,6 @@ def event_normalize(event: Any, *, now: datetime) -> tuple[str, dict[str, Any]]:
     return etype, row
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def event_id_for(raw: dict, etype: str, row: dict, *, store: Store, camera_key: str) -> uuid.UUID:
     """The given event_id, or a deterministic uuid5 of the canonical event."""
     given = raw.get("event_id")
@@ -206,7 +203,8 @@ def event_id_for(raw: dict, etype: str, row: dict, *, store: Store, camera_key: 
             return uuid.UUID(given)
         except ValueError:
             raise EventRejected("event_id", f"not a UUID: {given[:40]!r}") from None
-    canonical = {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+    # "us": the canonical form keeps microseconds, so ids of id-less events stay what they were.
+    canonical = {k: (iso(v, "us") if isinstance(v, datetime) else v) for k, v in row.items()}
     canonical.update(store=store.store_id, camera=camera_key, type=etype)
     return uuid.uuid5(INGEST_NAMESPACE, json.dumps(canonical, sort_keys=True, separators=(",", ":")))
 
@@ -280,19 +278,6 @@ def _owned_elsewhere(model, ids: list[uuid.UUID], *, store: Store, camera_key: s
     return clash
 
 
-def store_local_hour_start(store: Store, instant: datetime, memo: dict | None = None) -> datetime:
-    # Every zone offset is a multiple of 15 minutes, so the local hour start is the same for all instants
-    # of one UTC quarter hour: memoise on it (thousands of events of a batch share a few quarters).
-    quarter = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
-    if memo is not None and quarter in memo:
-        return memo[quarter]
-    local = quarter.astimezone(store.tzinfo).replace(minute=0, second=0, microsecond=0)
-    start = local.astimezone(UTC)
-    if memo is not None:
-        memo[quarter] = start
-    return start
-
-
 def events_record_batch(*, store: Store, camera: Camera | None, events: list, source: str,
                         camera_key: str | None = None, dry_run: bool = False) -> BatchResult:
     """Validate and store a batch of GUIDE §3 events of one camera; see the module docstring.
@@ -359,27 +344,13 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
                 row = by_id[event_id][1]
                 for name in ("ts", "exit_ts"):
                     if row.get(name) is not None:
-                        touched.add(store_local_hour_start(store, row[name], memo))
+                        touched.add(local_hour_start(store, row[name], memo))
         result.duplicates += in_batch_duplicates
         result.touched_hours = sorted(touched)
         if touched:
             _mark_stale(store, result.touched_hours)
     result.rejected.sort(key=lambda item: item["index"])
     return result
-
-
-def _local_hour_starts(store: Store, instants: Iterable[datetime]) -> set[datetime]:
-    """UTC starts of the store-local hours containing each instant (handles DST and :30 zones)."""
-    tz = store.tzinfo
-    starts: set[datetime] = set()
-    for instant in instants:
-        if instant.tzinfo is None:
-            instant = instant.replace(tzinfo=UTC)
-        local = instant.astimezone(tz)
-        local_floor = local.replace(minute=0, second=0, microsecond=0)
-        # Going through UTC keeps the fold (the repeated 01:00 at a DST fall-back) intact.
-        starts.add(local_floor.astimezone(UTC))
-    return starts
 
 
 def hours_mark_stale(store: Store, hour_starts: Iterable[datetime]) -> None:
@@ -390,7 +361,8 @@ def hours_mark_stale(store: Store, hour_starts: Iterable[datetime]) -> None:
     (beat, every few minutes, and the hourly job) turns into recomputed hourly and daily metrics.
     Safe inside the caller's transaction: the marks become visible when it commits.
     """
-    starts = _local_hour_starts(store, hour_starts)
+    memo: dict[datetime, datetime] = {}
+    starts = {local_hour_start(store, instant, memo) for instant in hour_starts}
     if not starts:
         return
     with transaction.atomic():
@@ -417,7 +389,7 @@ LIVE_KEYS = ("people", "people_now", "zones", "shelves", "queues", "ts")
 
 def camera_heartbeat_record(*, camera: Camera, status_data: dict[str, Any] | None) -> Camera:
     """An edge heartbeat: the camera is online (or failing, if the device says so); live keys of
-    `status_data` go to the live state until two heartbeat intervals pass without a new one."""
+    `status_data` go to the live state while the camera counts as online (`cameras.status`)."""
     from events.live import live_state_write
 
     status_data = status_data or {}
@@ -430,5 +402,6 @@ def camera_heartbeat_record(*, camera: Camera, status_data: dict[str, Any] | Non
     camera.status, camera.last_heartbeat, camera.last_error = status, now, error
     live = {key: status_data[key] for key in LIVE_KEYS if key in status_data}
     if live:
-        live_state_write(camera.store.store_id, camera.camera_id, live, ttl=2 * settings.HEARTBEAT_INTERVAL_SECONDS)
+        # The live state lasts exactly as long as the camera counts as online (cameras.status).
+        live_state_write(camera.store.store_id, camera.camera_id, live, ttl=camera_online_window().total_seconds())
     return camera

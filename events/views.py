@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from cameras.authentication import BearerTokenAuthentication
 from cameras.models import Camera, EdgeKey, Organization, Store
-from events import selectors, timebounds
+from events import timebounds
 from events.authentication import EdgeKeyAuthentication
 from events.keys import edge_key_create, edge_key_revoke
 from events.live import LiveStateError, live_state_validate
@@ -46,6 +46,7 @@ from events.serializers import (
 )
 from events.services import LIVE_KEYS, camera_heartbeat_record, events_record_batch
 from events.throttles import EdgeKeyRateThrottle
+from vision.events import iso
 from wink.api import body_too_large_message
 from wink.instruments import ingest_events_count
 
@@ -199,7 +200,7 @@ class IngestEventsView(EdgeAPIView):
         if not dry_run:
             _count_outcomes(result)
         body = {"status": "ok", "store_id": store.store_id, "camera_id": camera.camera_id, **result.as_dict(),
-                "dry_run": dry_run, "server_ts": selectors.iso_z(timezone.now())}
+                "dry_run": dry_run, "server_ts": iso(timezone.now(), "s")}
         return Response(body, status=status.HTTP_200_OK)
 
 
@@ -226,7 +227,7 @@ class HeartbeatView(EdgeAPIView):
             "status": "ok",
             "camera_id": camera.camera_id,
             "camera_status": camera.status,
-            "server_ts": selectors.iso_z(camera.last_heartbeat),
+            "server_ts": iso(camera.last_heartbeat, "s"),
             "heartbeat_interval_seconds": settings.HEARTBEAT_INTERVAL_SECONDS,
             "clock_skew_seconds": round(skew, 3) if skew is not None else None,
         })
@@ -241,7 +242,7 @@ class HealthView(APIView):
     @extend_schema(summary="Ingestion health (database and cache)",
                    responses={200: HealthSerializer, 503: HealthSerializer})
     def get(self, request):
-        body = {"status": "ok", "database": "ok", "cache": "ok", "server_ts": selectors.iso_z(timezone.now())}
+        body = {"status": "ok", "database": "ok", "cache": "ok", "server_ts": iso(timezone.now(), "s")}
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -301,7 +302,7 @@ class EdgeKeyListCreateView(AdminAPIView):
             "store_id": store.store_id,
             "camera_id": camera.camera_id if camera else None,
             "prefix": key.prefix,
-            "created_at": selectors.iso_z(key.created_at),
+            "created_at": iso(key.created_at, "s"),
             "message": KEY_MESSAGE,
         }, status=status.HTTP_201_CREATED)
 

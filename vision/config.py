@@ -31,7 +31,10 @@ from typing import Any
 
 from .types import Point
 
-ZONE_TYPES = ("general", "entry", "checkout")
+# The types a polygon drawn on a camera may have (zone editor, Zone.ztype), in the editor's order, with labels.
+# shelf and queue polygons become `shelves`/`queues`; the others are zones and carry their type in zone events.
+REGION_TYPES = {"entry": "Entry", "queue": "Queue", "shelf": "Shelf", "checkout": "Checkout", "general": "General"}
+ZONE_TYPES = ("general", "entry", "checkout")  # types of `zones` (zone events' `zone_type`); default first
 ANCHORS = ("foot", "center")
 _KNOWN = {
     "camera_id", "fps", "frame_size", "screenshot_size", "entrance_line", "inside_point", "zones",

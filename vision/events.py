@@ -17,17 +17,80 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from .config import ZONE_TYPES
 
 WINK_NAMESPACE = uuid.UUID("5b1f3e0a-7c2d-5e8f-9a41-77a3c0de0001")
 
 
-def iso(dt: datetime) -> str:
+# --- THE event schema (GUIDE §3): the builders below emit it, the ingestion API (events.services.event_normalize)
+# validates it and its OpenAPI component (events.serializers.EventSerializer) is generated from it.
+@dataclass(frozen=True)
+class EventField:
+    kind: str  # uuid | timestamp | id (a slug-like id, at most 100 chars) | seconds (a number ≥ 0) | choice
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+EVENT_TYPES = ("entrance", "zone", "shelf", "queue")
+DIRECTIONS = ("in", "out")
+ENTRANCE_SOURCES = ("line", "entry_zone")
+_COMMON = {
+    "event_id": EventField("uuid", help="Deterministic id; computed by the server if absent"),
+    "type": EventField("choice", required=True, choices=EVENT_TYPES),
+    "ts": EventField("timestamp", required=True, help="ISO 8601; of a stay: its start"),
+    "person_key": EventField("id", help="The track, stable while the tracker keeps the person"),
+}
+_STAY = {
+    "enter_ts": EventField("timestamp", help="Derived from ts when absent"),
+    "exit_ts": EventField("timestamp", help="Derived from the start and the duration when absent"),
+}
+EVENT_FIELDS: dict[str, dict[str, EventField]] = {
+    "entrance": {
+        **_COMMON,
+        "direction": EventField("choice", required=True, choices=DIRECTIONS),
+        "source": EventField("choice", choices=ENTRANCE_SOURCES, help="A line crossing or a first entry zone entry"),
+        "zone_id": EventField("id", help="Of a `source: entry_zone` event: the entry zone"),
+    },
+    "zone": {
+        **_COMMON,
+        "zone_id": EventField("id", required=True),
+        "zone_type": EventField("choice", choices=ZONE_TYPES, help="Default general"),
+        **_STAY,
+        "dwell_seconds": EventField("seconds", help="Derived from enter_ts/exit_ts when absent"),
+    },
+    "shelf": {
+        **_COMMON,
+        "shelf_id": EventField("id", required=True),
+        **_STAY,
+        "dwell_seconds": EventField("seconds", help="Required unless enter_ts and exit_ts are given"),
+    },
+    "queue": {
+        **_COMMON,
+        "queue_id": EventField("id", required=True),
+        **_STAY,
+        "wait_seconds": EventField("seconds", help="Derived from enter_ts/exit_ts when absent"),
+    },
+}
+
+
+def iso(dt: datetime, precision: str = "ms") -> str:
+    """THE ISO 8601 UTC 'Z' formatter (events, APIs, live state, edge). A naive datetime is taken as UTC.
+
+    precision: "ms" (default; events): milliseconds, truncated, only when not a whole second;
+    "us": microseconds only when not a whole second (what `datetime.isoformat()` writes);
+    "s": whole seconds, truncated (API timestamps)."""
     dt = dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
-    if dt.microsecond:
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if precision not in ("ms", "us", "s"):
+        raise ValueError(f"precision must be ms, us or s, not {precision!r}")
+    if not dt.microsecond or precision == "s":
+        return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    fraction = f"{dt.microsecond // 1000:03d}" if precision == "ms" else f"{dt.microsecond:06d}"
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
 
 
 def at(start: datetime, t: float) -> datetime:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from cameras.models import Camera
+from cameras.status import camera_online_since
 from workers import leases
 from workers.selectors import camera_pks_to_run
 
@@ -65,7 +65,7 @@ def cameras_supervise(dispatch: Callable[[int], object]) -> dict:
             dispatch(pk)
             dispatched.append(pk)
     # Status "online" without a runner behind it (worker killed, camera disabled): say so.
-    stale_before = timezone.now() - timedelta(seconds=2 * settings.HEARTBEAT_INTERVAL_SECONDS)
+    stale_before = camera_online_since(timezone.now())  # no fresh heartbeat by the one rule (cameras.status)
     candidates = list(
         Camera.objects.filter(status=Camera.Status.ONLINE)
         .filter(Q(enabled=False) | Q(last_heartbeat__lt=stale_before) | Q(last_heartbeat__isnull=True))

@@ -7,16 +7,16 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from cameras.models import Camera
+from vision.config import REGION_TYPES
 from zones.validation import validate_line, validate_polygon
 
 
 class Zone(models.Model):
-    class ZoneType(models.TextChoices):
-        ENTRY = "entry", "Entry"
-        QUEUE = "queue", "Queue"
-        SHELF = "shelf", "Shelf"
-        CHECKOUT = "checkout", "Checkout"
-        GENERAL = "general", "General"
+    # The list lives in the pure core (vision.config.REGION_TYPES): Zone.ZoneType.SHELF == "shelf", and so on.
+    ZoneType = models.TextChoices(
+        "ZoneType", [(value.upper(), (value, label)) for value, label in REGION_TYPES.items()],
+        module=__name__, qualname="Zone.ZoneType",
+    )
 
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="zones")
     zone_id = models.SlugField(max_length=100, help_text="Slug used in events, e.g. electronics")

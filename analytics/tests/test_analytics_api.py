@@ -8,10 +8,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from analytics.aggregation import local_day_bounds
 from analytics.models import DailyMetric, HourlyMetric, Promotion
 from analytics.services import store_range_aggregate
 from analytics.tests.analytics_factories import entrance, make_store, make_user, queue, zone
+from cameras.localtime import local_day_bounds
 from events.live import live_index_key, live_key, live_state_write
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,8 @@ def test_realtime_people_zones_queues_and_cameras(client, tenant, request):
     live_state_write(
         "store_demo_001", "cam_zone_01", {"people": 3, "zones": {"electronics": 2}, "queues": {"checkout": 4}}, ttl=60
     )
+    # Live state comes with a heartbeat (events.services.camera_heartbeat_record); the heartbeat says online.
+    store.cameras.filter(camera_id="cam_zone_01").update(last_heartbeat=now)
     # Live state lives in the shared cache, not the test database: never leave it to the next test.
     request.addfinalizer(
         lambda: cache.delete_many([live_key("store_demo_001", "cam_zone_01"), live_index_key("store_demo_001")])
@@ -173,7 +175,7 @@ def test_spikes_both_guide_calls(client, tenant):
     # Five weeks of steady hourly traffic (varying a little: identical counts would look flat-lined),
     # then one hour at 5× on the last day.
     day = timezone.now().astimezone(store.tzinfo).date() - dt.timedelta(days=1)
-    start, _ = local_day_bounds(day - dt.timedelta(days=35), store.tzinfo)
+    start, _ = local_day_bounds(store, day - dt.timedelta(days=35))
     t = start
     rows = []
     while t < start + dt.timedelta(days=36):
@@ -273,7 +275,7 @@ def test_end_to_end_from_events(client, tenant):
     """Events → aggregation → the comprehensive endpoint, through the public API only."""
     store = tenant["store"]
     now = timezone.now()
-    day_start, _ = local_day_bounds(now.astimezone(store.tzinfo).date(), store.tzinfo)
+    day_start, _ = local_day_bounds(store, now.astimezone(store.tzinfo).date())
     t = max(day_start, now - dt.timedelta(hours=2))
     entrance(store, t, "in", "t1", camera_key="cam_entrance_01")
     entrance(store, t, "in", "t2", camera_key="cam_entrance_01")
@@ -311,7 +313,7 @@ def test_openapi_documents_the_endpoints(client, tenant):
 def test_spikes_cache_follows_new_aggregates(client, tenant):
     store = tenant["store"]
     day = timezone.now().astimezone(store.tzinfo).date() - dt.timedelta(days=1)
-    start, _ = local_day_bounds(day - dt.timedelta(days=35), store.tzinfo)
+    start, _ = local_day_bounds(store, day - dt.timedelta(days=35))
     rows, t = [], start
     while t < start + dt.timedelta(days=36):
         local = t.astimezone(store.tzinfo)
@@ -322,7 +324,7 @@ def test_spikes_cache_follows_new_aggregates(client, tenant):
     HourlyMetric.objects.bulk_create(rows)
     url = f"/api/analytics/spikes?date={day.isoformat()}"
     assert client.get(url, **tenant["auth"]).json()["spikes"] == []
-    hour_start = local_day_bounds(day, store.tzinfo)[0] + dt.timedelta(hours=15)
+    hour_start = local_day_bounds(store, day)[0] + dt.timedelta(hours=15)
     for n in range(60):  # late events arrive for 15:00 and the hour is re-aggregated
         entrance(store, hour_start + dt.timedelta(seconds=30 * n), "in", f"late{n}", camera_key="cam_entrance_01")
     store_range_aggregate(store, hour_start, hour_start + dt.timedelta(hours=1))

@@ -14,10 +14,11 @@ import random
 import numpy as np
 import pytest
 
-from analytics.aggregation import hour_buckets, local_day_bounds
+from analytics.aggregation import hour_buckets
 from analytics.models import HourlyMetric, SpikeAlert
 from analytics.spikes import spikes_detect, spikes_store
 from analytics.tests.analytics_factories import make_store
+from cameras.localtime import local_day_bounds
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +67,8 @@ def _generate(store, seed=11):
     np_rng = np.random.default_rng(seed)
     anomalies, faults = _plan(rng)
     tz = store.tzinfo
-    start, _ = local_day_bounds(FIRST_DAY, tz)
-    _, end = local_day_bounds(FIRST_DAY + dt.timedelta(days=DAYS - 1), tz)
+    start, _ = local_day_bounds(tz, FIRST_DAY)
+    _, end = local_day_bounds(tz, FIRST_DAY + dt.timedelta(days=DAYS - 1))
     rows = []
     for bucket in hour_buckets(tz, start, end):
         day_index = (bucket.local_date - FIRST_DAY).days
@@ -114,7 +115,7 @@ def _generate(store, seed=11):
 
 def _hours(item, store):
     day = FIRST_DAY + dt.timedelta(days=item["day"])
-    start, _ = local_day_bounds(day, store.tzinfo)
+    start, _ = local_day_bounds(store, day)
     buckets = hour_buckets(store.tzinfo, start, start + dt.timedelta(hours=30))
     return {
         b.start for b in buckets if b.local_date == day and item["hour"] <= b.local_hour < item["hour"] + item["hours"]
@@ -146,8 +147,8 @@ def _precision_recall(reported, injected, store, same_camera=False):
 def test_injected_anomalies_and_faults_precision_recall(seed):
     store = make_store("store_spikes", tz="America/New_York")
     anomalies, faults = _generate(store, seed=seed)
-    start, _ = local_day_bounds(FIRST_DAY + dt.timedelta(days=DETECT_FROM), store.tzinfo)
-    _, end = local_day_bounds(FIRST_DAY + dt.timedelta(days=DAYS - 1), store.tzinfo)
+    start, _ = local_day_bounds(store, FIRST_DAY + dt.timedelta(days=DETECT_FROM))
+    _, end = local_day_bounds(store, FIRST_DAY + dt.timedelta(days=DAYS - 1))
     report = spikes_detect(store, start, end)
 
     traffic = [s for s in report.spikes if s["kind"] == "traffic"]
@@ -183,7 +184,7 @@ def test_clean_history_reports_nothing_and_full_coverage():
     store = make_store("store_quiet", tz="UTC")
     tz = store.tzinfo
     np_rng = np.random.default_rng(3)
-    start, _ = local_day_bounds(FIRST_DAY, tz)
+    start, _ = local_day_bounds(tz, FIRST_DAY)
     rows = []
     for bucket in hour_buckets(tz, start, start + dt.timedelta(days=35)):
         lam = _lam(bucket.local_date, bucket.local_hour)

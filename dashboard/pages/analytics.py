@@ -25,8 +25,9 @@ from analytics.exports import (
 from analytics.models import DailyMetric, MetricScope, Promotion, SpikeAlert
 from analytics.promotions import PROMO_METRICS
 from analytics.selectors import comprehensive_read, insights_list, spikes_read
+from cameras.localtime import local_today
 from cameras.selectors import camera_list_for_user
-from dashboard.pages.cameras import store_for_user_or_404, store_today
+from dashboard.pages.cameras import store_for_user_or_404
 from zones.models import Zone
 
 TREND_DAYS = {"14": 14, "30": 30, "90": 90}
@@ -45,7 +46,7 @@ def store_overview(request, store_id: str):
     return render(request, "analytics/overview.html", {
         **_store_nav(store, "overview"),
         "cameras": cameras,
-        "today": store_today(store),
+        "today": local_today(store),
         "config": {
             "store_id": store.store_id,
             "timezone": store.timezone,
@@ -67,7 +68,7 @@ def store_overview(request, store_id: str):
 def store_trends(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
     days = TREND_DAYS.get(request.GET.get("days", "30"), 30)
-    today = store_today(store)
+    today = local_today(store)
     # The selector behind GET /api/analytics/comprehensive, so this page and the API agree.
     report = comprehensive_read([store], days, include_zones=True, today=today)
     by_date = {row["date"]: row for row in report["daily"]}
@@ -99,7 +100,7 @@ def store_trends(request, store_id: str):
 def store_spikes(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
     days = SPIKE_DAYS.get(request.GET.get("days", "14"), 14)
-    today = store_today(store)
+    today = local_today(store)
     # Computed by the same selector as GET /api/analytics/spikes (spikes are not only what was stored).
     report = spikes_read([store], today - dt.timedelta(days=days - 1), today)
     spikes = sorted(report["spikes"], key=lambda s: s["start"], reverse=True)
@@ -181,7 +182,7 @@ def _export(request, store_id: str, kind: str):
     store = store_for_user_or_404(request.user, store_id)
     try:
         first, last, scope = export_range_parse(
-            request.GET, store_today(store), default_days=7 if kind == "hourly" else 30
+            request.GET, local_today(store), default_days=7 if kind == "hourly" else 30
         )
     except ExportError as error:
         return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")

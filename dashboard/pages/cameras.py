@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from analytics.models import DailyMetric, MetricScope
 from cameras.heatmaps import camera_heatmap_for_range
+from cameras.localtime import local_today
 from cameras.models import Camera, Store
 from cameras.selectors import camera_list_for_user, screenshot_url, store_list_for_user
 from dashboard.selectors import live_metrics
@@ -32,10 +33,6 @@ def camera_for_user_or_404(user, pk: int) -> Camera:
     if camera is None:
         raise Http404("camera not found")
     return camera
-
-
-def store_today(store: Store) -> dt.date:
-    return timezone.localtime(timezone.now(), store.tzinfo).date()
 
 
 def camera_geometry(camera: Camera) -> dict:
@@ -108,7 +105,7 @@ def camera_detail(request, pk: int):
     period = request.GET.get("heatmap", "today")
     if period not in HEATMAP_DAYS:
         period = "today"
-    today = store_today(camera.store)
+    today = local_today(camera.store)
     heatmap = camera_heatmap_for_range(camera, today - dt.timedelta(days=HEATMAP_DAYS[period] - 1), today)
     return render(request, "cameras/camera.html", {
         "store": camera.store,

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from cameras.localtime import local_hour_start
 from cameras.models import Store
 from events.live import live_state_read, live_state_write, people_in_state
 from events.models import EntranceEvent, StaleHour, ZoneEvent
-from events.services import events_record_batch, store_local_hour_start
+from events.services import events_record_batch
 from tests.ingest_server import tenant_create
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,11 +73,11 @@ def test_a_failing_stale_mark_does_not_cost_the_events(monkeypatch, caplog):
 def test_local_hour_start_across_dst():
     store = Store(timezone="Europe/Berlin")
     # 2025-10-26 03:00 CEST → 02:00 CET: the repeated local hour 02:00 has two UTC starts.
-    assert store_local_hour_start(store, datetime(2025, 10, 26, 0, 20, tzinfo=UTC)) == datetime(2025, 10, 26, 0, 0,
+    assert local_hour_start(store, datetime(2025, 10, 26, 0, 20, tzinfo=UTC)) == datetime(2025, 10, 26, 0, 0,
                                                                                                  tzinfo=UTC)
-    assert store_local_hour_start(store, datetime(2025, 10, 26, 1, 20, tzinfo=UTC)) == datetime(2025, 10, 26, 1, 0,
+    assert local_hour_start(store, datetime(2025, 10, 26, 1, 20, tzinfo=UTC)) == datetime(2025, 10, 26, 1, 0,
                                                                                                  tzinfo=UTC)
-    assert store_local_hour_start(Store(timezone="Asia/Kathmandu"), datetime(2025, 1, 1, 10, 20, tzinfo=UTC)) == \
+    assert local_hour_start(Store(timezone="Asia/Kathmandu"), datetime(2025, 1, 1, 10, 20, tzinfo=UTC)) == \
         datetime(2025, 1, 1, 10, 15, tzinfo=UTC)
 
 

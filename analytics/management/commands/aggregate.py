@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from analytics.aggregation import local_day_bounds
 from analytics.services import store_days_aggregate, store_hours_aggregate
+from cameras.localtime import local_day_bounds
 from cameras.models import Store
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         work = [(s, d) for s in stores for d in days]
         hours = 0
         for item_store, day in tqdm(work, desc="aggregate", unit="store-day", disable=quiet or not work):
-            start, end = local_day_bounds(day, item_store.tzinfo)
+            start, end = local_day_bounds(item_store, day)
             store_hours_aggregate(item_store, start, end)
             store_days_aggregate(item_store, [day])
             hours += round((end - start).total_seconds() / 3600)

@@ -7,8 +7,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from analytics.aggregation import local_floor
 from analytics.spikes import spikes_detect, spikes_store
+from cameras.localtime import local_hour_start
 from cameras.models import Store
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             if not stores.exists():
                 raise CommandError(f"--store: no store with store_id {store!r}")
         for item in stores:
-            end = local_floor(timezone.now(), item.tzinfo)
+            end = local_hour_start(item, timezone.now())
             report = spikes_detect(item, end - dt.timedelta(days=days), end)
             stored = spikes_store(item, report)
             traffic = sum(1 for s in report.spikes if s["kind"] == "traffic")

@@ -89,11 +89,11 @@ class Command(BaseCommand):
             # the settings' DetectorConfig (DETECTOR_* environment), with the command line's options over it
             is_torch_model = str(opts["model"] or "").endswith(".pt")
             backend = opts["backend"] or ("auto" if is_torch_model else settings.DETECTOR.backend)
-            config = settings.DETECTOR.replace(
+            detector_config = settings.DETECTOR.replace(
                 backend=backend, model_path=opts["model"] or "", device=opts["device"], conf=opts["conf"],
                 iou=opts["iou"], imgsz=opts["imgsz"], threads=opts["threads"], precision=opts["precision"],
             )
-            detector = detector_create(config)
+            detector = detector_create(detector_config)
         except DetectorError as exc:
             raise CommandError(str(exc)) from None
         try:
