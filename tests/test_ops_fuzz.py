@@ -121,7 +121,12 @@ def test_openapi_fuzz_finds_no_server_errors(live_server, settings, tmp_path):
     assert not failures, "failed checks:\n" + "\n".join(failures[:20]) + "\n\n" + summary
     # No response at all is worse than a 500: a view that hangs for the 30 s request timeout (or drops the
     # connection) ties up a server worker. Each line names the operation and the role.
-    assert not network, "requests without a response (timeout / connection error):\n" + "\n".join(network[:20])
+    by_operation: dict[str, list[str]] = {}
+    for problem in network:  # "[role] METHOD /path: message"
+        by_operation.setdefault(problem.split(": ", 1)[0], []).append(problem)
+    assert not by_operation, "requests without a response (timeout / connection error):\n" + "\n".join(
+        f"{problems[0]} ({len(problems)} failed)" for problems in list(by_operation.values())[:20]
+    )
 
 
 def _schemathesis(binary: str, base_url: str, token: str, max_time: int, report_dir: Path, cwd: Path):
