@@ -17,8 +17,9 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin wink
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# The hashed lock (`make lock` from requirements.txt): every wheel is checked against its recorded SHA-256.
+COPY requirements.lock .
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # Static files are collected at build time (whitenoise serves them); the build-time key is never used at run time.

@@ -9,7 +9,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from wink.env import EnvError, exit_on_env_error
+
+    try:
+        execute_from_command_line(sys.argv)
+    except EnvError as error:  # a bad setting: one line naming the variable, exit status 2, no traceback
+        exit_on_env_error(error)
 
 
 if __name__ == "__main__":

@@ -32,9 +32,49 @@ class StoreQuerySerializer(serializers.Serializer):
     store_id = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=STORE_ID_HELP)
 
 
+MAX_PERIOD_DAYS = 1096  # three years of daily rows (one of them a leap year)
+
+
 class ComprehensiveRequestSerializer(StoreQuerySerializer):
-    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+    """A period as `days` (the last N store-local days, today included) or as `start_date` + `end_date`."""
+
+    days = serializers.IntegerField(
+        min_value=1, max_value=MAX_PERIOD_DAYS, required=False,
+        help_text=f"The last N store-local days, today included (1..{MAX_PERIOD_DAYS}). Not with start_date/end_date.",
+    )
+    start_date = BoundedDateField(
+        required=False,
+        help_text="First store-local day, YYYY-MM-DD, inclusive (2000-01-01 .. today + 366 days); with end_date, "
+        f"instead of days. The period holds at most {MAX_PERIOD_DAYS} days.",
+    )
+    end_date = BoundedDateField(
+        required=False, help_text="Last store-local day, YYYY-MM-DD, inclusive, on or after start_date"
+    )
     include_zones = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        has_days = "days" in attrs
+        dates = [name for name in ("start_date", "end_date") if name in attrs]
+        if has_days and dates:
+            message = f"give either days or start_date and end_date, not both (got days and {' and '.join(dates)})"
+            raise serializers.ValidationError({name: [message] for name in ["days", *dates]})
+        if not has_days and not dates:
+            raise serializers.ValidationError(
+                {"days": ["required: give days (the last N days) or start_date and end_date"]}
+            )
+        if has_days:
+            return attrs
+        if len(dates) == 1:
+            missing = "end_date" if dates == ["start_date"] else "start_date"
+            raise serializers.ValidationError({missing: [f"required with {dates[0]}"]})
+        span = (attrs["end_date"] - attrs["start_date"]).days + 1
+        if span < 1:
+            raise serializers.ValidationError({"end_date": ["must be on or after start_date"]})
+        if span > MAX_PERIOD_DAYS:
+            raise serializers.ValidationError(
+                {"end_date": [f"a period is at most {MAX_PERIOD_DAYS} days (3 years); this one has {span}"]}
+            )
+        return attrs
 
 
 class SpikesQuerySerializer(StoreQuerySerializer):
@@ -183,8 +223,16 @@ class StoreRefSerializer(serializers.Serializer):
     timezone = serializers.CharField()
 
 
+class ComprehensivePeriodSerializer(PeriodSerializer):
+    """The period the report covers, resolved from `days` or `start_date`/`end_date` (store-local, inclusive)."""
+
+    start = serializers.DateField(help_text="First store-local day (the request's start_date, or today − days + 1)")
+    end = serializers.DateField(help_text="Last store-local day (the request's end_date, or today)")
+    days = serializers.IntegerField(help_text="Days in the period, both ends included")
+
+
 class ComprehensiveSerializer(serializers.Serializer):
-    period = PeriodSerializer()
+    period = ComprehensivePeriodSerializer()
     stores = StoreRefSerializer(many=True)
     totals = TotalsSerializer()
     daily = DailySerializer(many=True)

@@ -19,6 +19,7 @@ from analytics.models import Promotion
 from analytics.promotions import promotion_analyze, promotion_impact
 from analytics.serializers import (
     MAX_CONTROL_STORES,
+    MAX_PERIOD_DAYS,
     AnalysisSerializer,
     AnalyticsHealthSerializer,
     ComprehensiveRequestSerializer,
@@ -69,7 +70,12 @@ class RealtimeView(APIView):
 
 class ComprehensiveView(APIView):
     @extend_schema(
-        summary="Totals, daily series and zones over the last N days",
+        summary="Totals, daily series and zones over the last N days or any period (start_date..end_date)",
+        description=(
+            "Give exactly one period: `days` (the last N store-local days, today included) or `start_date` and "
+            "`end_date` (store-local dates, both included, e.g. last year's Black Friday week). Either form covers "
+            f"at most {MAX_PERIOD_DAYS} days (3 years of daily rows). `period` in the answer is the resolved period."
+        ),
         tags=["analytics"],
         request=ComprehensiveRequestSerializer,
         responses=ComprehensiveSerializer,
@@ -79,7 +85,15 @@ class ComprehensiveView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         stores = _stores(request, data.get("store_id"))
-        return Response(selectors.comprehensive_read(stores, data["days"], data["include_zones"]))
+        return Response(
+            selectors.comprehensive_read(
+                stores,
+                data.get("days"),
+                data["include_zones"],
+                start_date=data.get("start_date"),
+                end_date=data.get("end_date"),
+            )
+        )
 
 
 class SpikesView(APIView):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("stores/<slug:store_id>/export/daily.csv", analytics_pages.export_daily_csv, name="export-daily"),
     path("cameras/<int:pk>/", camera_pages.camera_detail, name="camera-detail"),
     path("cameras/<int:pk>/screenshot", camera_pages.camera_screenshot, name="camera-screenshot"),
+    path("cameras/<int:pk>/live.jpg", camera_pages.camera_live_frame, name="camera-live-frame"),
     path("cameras/<int:pk>/zones/", zone_pages.zone_editor, name="zone-editor"),
     path("cameras/<int:pk>/zones/capture", zone_pages.zone_screenshot_capture, name="zone-screenshot-capture"),
 ]

@@ -12,6 +12,10 @@ max_requests = 2000  # recycle workers now and then (memory growth in long-lived
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = "*"  # only nginx-proxy can reach the container
+if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's own lines as JSON too, like Django's (wink/logging.py)
+    from wink.logging import gunicorn_logconfig
+
+    logconfig_dict = gunicorn_logconfig("json", os.environ.get("LOG_LEVEL") or "INFO")
 
 
 def on_starting(server):

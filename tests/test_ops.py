@@ -97,6 +97,16 @@ def test_docker_compose_config_accepts_the_file_with_all_profiles(tmp_path):
     # Only the proxy publishes ports.
     published = [name for name, svc in services.items() if svc.get("ports")]
     assert published == ["nginx-proxy"]
+    # Logs: the app logs JSON; Loki and Alloy (pinned images) in the monitoring profile, Alloy on the Docker socket.
+    for name in ("web", "worker", "camera-worker", "beat"):
+        assert services[name]["environment"]["LOG_FORMAT"] == "json", name
+    for name in ("loki", "alloy"):
+        assert services[name]["profiles"] == ["monitoring"], name
+        assert re.search(r":v?\d+\.\d+\.\d+$", services[name]["image"]), services[name]["image"]
+    assert any("docker.sock" in str(volume) for volume in services["alloy"]["volumes"])
+    for folder in ("loki", "alloy"):
+        mounted = [str(volume) for volume in services[folder]["volumes"] if f"deploy/{folder}/" in str(volume)]
+        assert mounted and all((REPO / "deploy" / folder / Path(m.split(":")[0]).name).is_file() for m in mounted)
 
 
 @needs_compose
@@ -156,7 +166,13 @@ def test_grafana_provisioning_is_consistent():
     datasources = yaml.safe_load((GRAFANA_DIR / "provisioning" / "datasources" / "wink.yml").read_text())
     uids = {source["uid"] for source in datasources["datasources"]}
     dashboards = sorted((GRAFANA_DIR / "dashboards").glob("*.json"))
-    assert {path.stem for path in dashboards} == {"wink-system-health", "wink-business"}
+    assert {path.stem for path in dashboards} == {"wink-system-health", "wink-business", "wink-camera"}
+    # the camera dashboard: its log lines (Loki) beside its metrics, both filtered by the camera variable
+    camera = json.loads((GRAFANA_DIR / "dashboards" / "wink-camera.json").read_text())
+    assert "camera" in {variable["name"] for variable in camera["templating"]["list"]}
+    logs = [panel for panel in camera["panels"] if panel["type"] == "logs"]
+    assert logs and logs[0]["datasource"]["uid"] == "wink-loki"
+    assert re.search(r'\| json .*camera=~?"\$camera"', logs[0]["targets"][0]["expr"])
     for path in dashboards:
         dashboard = json.loads(path.read_text())
         for panel in dashboard["panels"]:

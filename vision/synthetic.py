@@ -4,8 +4,9 @@ Person cut-outs (photos of real people) walk scripted paths over a drawn floor a
 so the real detector sees real people and the true in/out counts are known exactly. Used by the test
 suite (``analyze_video`` must report the true counts) and by demos.
 
-The cut-outs in ``tests/assets/persons`` are crops of ``bus.jpg`` and ``zidane.jpg`` from the ultralytics
-package (AGPL-3.0, like the YOLO weights): fine as test assets; replace them for other licensing needs.
+The cut-outs in ``vision/assets/persons`` (see its NOTICE.md) are crops of ``bus.jpg`` and ``zidane.jpg`` from the
+ultralytics package (AGPL-3.0, like the YOLO weights): used by the tests and by `make demo`'s live camera
+(`demo_scene`); replace them for other licensing needs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "tests" / "assets" / "persons"
+ASSETS_DIR = Path(__file__).resolve().parent / "assets" / "persons"
 
 
 def load_person_sprites(directory: str | Path | None = None) -> dict[str, np.ndarray]:
@@ -95,13 +96,16 @@ class SyntheticScene:
     seed: int = 0
     tail_s: float = 1.5
     sprites: dict[str, np.ndarray] | None = None
+    shelves: dict[str, list[list[float]]] = field(default_factory=dict)
+    queues: dict[str, list[list[float]]] = field(default_factory=dict)
+    door_x: int = 640  # where the door mat is drawn (under the entrance line)
 
     def __post_init__(self) -> None:
         self.sprites = self.sprites or load_person_sprites()
         missing = {w.sprite for w in self.walkers} - set(self.sprites)
         if missing:
             raise ValueError(f"unknown person sprites: {sorted(missing)}")
-        self.background = _draw_background(self.frame_size, self.seed)
+        self.background = _draw_background(self.frame_size, self.seed, self.door_x)
         rng = np.random.default_rng(self.seed)
         w, h = self.frame_size
         # +0..8 grey levels of sensor noise (saturating add)
@@ -180,6 +184,8 @@ class SyntheticScene:
             "entrance_line": [list(self.entrance_line[0]), list(self.entrance_line[1])],
             "inside_point": list(self.inside_point),
             "zones": self.zones,
+            "shelves": self.shelves,
+            "queues": self.queues,
             "min_dwell_seconds": 1.0,
         }
 
@@ -214,7 +220,7 @@ def _cross_fraction(p, q, a, b) -> float:
     return d1 / (d1 - d2) if d1 != d2 else 0.0
 
 
-def _draw_background(size: tuple[int, int], seed: int) -> np.ndarray:
+def _draw_background(size: tuple[int, int], seed: int, door_x: int = 640) -> np.ndarray:
     """A shop floor: tiled floor, a back wall with shelves, a door mat at the entrance."""
     import cv2
 
@@ -236,7 +242,7 @@ def _draw_background(size: tuple[int, int], seed: int) -> np.ndarray:
             for k in range(6):
                 color = tuple(int(c) for c in rng.integers(40, 230, 3))
                 cv2.rectangle(img, (x0 + 8 + k * 27, y0), (x0 + 28 + k * 27, y0 + 40), color, -1)
-    cv2.rectangle(img, (600, wall_h + 20), (680, h), (90, 95, 100), -1)  # door mat along the line
+    cv2.rectangle(img, (door_x - 40, wall_h + 20), (door_x + 40, h), (90, 95, 100), -1)  # door mat along the line
     return img
 
 
@@ -253,3 +259,28 @@ def default_scene(seed: int = 0, sprites: dict[str, np.ndarray] | None = None) -
     ]
     zones = {"inside": [[700, 350], [1270, 350], [1270, 715], [700, 715]]}
     return SyntheticScene(walkers, zones=zones, seed=seed, sprites=sprites)
+
+
+def demo_scene(seed: int = 0, sprites: dict[str, np.ndarray] | None = None) -> SyntheticScene:
+    """`make demo`'s live camera: shoppers come in through the door (x = 320), cross the floor zone, stop at the
+    promo shelf by the back wall and wait at the checkout queue on the right, then leave: 4 in, 4 out in a
+    loop that starts and ends empty, with someone in view most of the time and people kept apart (no
+    occlusions), so the real detector and tracker count them exactly."""
+    left = -70.0
+    walkers = [
+        Walker("bus_a", 0.0, ((left, 600), (620, 600), (700, 300), (1080, 660), (620, 700), (left, 700)),
+               speed=280, height=250, pauses=(0.0, 0.0, 3.0, 3.0)),
+        Walker("zidane", 9.0, ((left, 560), (560, 450), (1220, 440), (left, 500)),
+               speed=300, height=260, pauses=(0.0, 0.0, 4.0)),
+        Walker("bus_b", 22.0, ((left, 640), (780, 330), (left, 600)), speed=300, height=250,
+               pauses=(0.0, 3.0), flip=True),
+        Walker("bus_c", 25.0, ((left, 690), (860, 680), (1150, 600), (left, 660)),
+               speed=320, height=270, pauses=(0.0, 0.0, 3.0)),
+    ]
+    return SyntheticScene(
+        walkers, seed=seed, sprites=sprites, fps=12.0, door_x=320,
+        entrance_line=((320, 330), (320, 719)), inside_point=(800, 560),
+        zones={"floor": [[360, 400], [940, 400], [940, 715], [360, 715]]},
+        shelves={"shelf_promo": [[560, 250], [900, 250], [900, 380], [560, 380]]},
+        queues={"checkout": [[1000, 420], [1275, 420], [1275, 715], [1000, 715]]},
+    )

@@ -44,6 +44,8 @@ REDIS_PREFIX = "wink:ops:"
 TASK_FAILURES_KEY = REDIS_PREFIX + "task_failures"  # hash: task name -> failures
 WORKER_SEEN_KEY = REDIS_PREFIX + "workers_seen"  # hash: worker hostname -> unix time of its last heartbeat
 BEAT_SEEN_KEY = REDIS_PREFIX + "beat_last_publish"  # unix time beat last sent a task (deploy/healthcheck.py)
+WORKER_QUEUES_KEY = REDIS_PREFIX + "worker_queues"  # hash: worker hostname -> the queues it consumes, comma-separated
+WORKER_FRESH_SECONDS = 60  # a worker whose last heartbeat is older is not counted as serving anything
 
 _redis_client = None
 
@@ -83,6 +85,62 @@ def _record_worker_heartbeat(sender=None, **_kwargs):
     hostname = getattr(getattr(sender, "eventer", None), "hostname", None)
     if hostname:
         redis_safely(lambda r: r.hset(WORKER_SEEN_KEY, hostname, f"{time.time():.3f}"))
+        if _my_queues is not None:  # kept with the heartbeat: survives a Redis restart
+            redis_safely(lambda r: r.hset(WORKER_QUEUES_KEY, hostname, _my_queues))
+
+
+# What each queue's tasks are, for the warning of a worker that leaves the queue to others.
+QUEUE_TASKS = {"cameras": "camera", "default": "aggregation, spike, insight, alert and camera-supervisor"}
+_my_queues: str | None = None
+
+
+@celery_signals.worker_ready.connect(weak=False)
+def _record_worker_queues(sender=None, **_kwargs):
+    """Record the queues this worker consumes (wink_queue_consumers on /metrics) and warn about the declared queues
+    it leaves unserved when no live worker serves them either: a `-Q cameras` worker alone never gets a camera,
+    as the supervisor that starts cameras runs on `default`."""
+    global _my_queues
+    app, hostname = getattr(sender, "app", None), getattr(sender, "hostname", None)
+    if app is None or not hostname:
+        return
+    consumed = set(app.amqp.queues.consume_from)
+    _my_queues = ",".join(sorted(consumed))
+    redis_safely(lambda r: r.hset(WORKER_QUEUES_KEY, hostname, _my_queues))
+    declared = [queue.name for queue in (app.conf.task_queues or ())]
+    if {"cameras", "default"} <= consumed:
+        logger.info("worker %s serves every queue (%s): each running camera holds one pool slot, so keep its "
+                    "concurrency above the number of cameras", hostname, _my_queues)
+    for queue in declared:
+        if queue in consumed:
+            continue
+        others = _live_consumers(queue, exclude=hostname)
+        if others:
+            logger.info("worker %s does not consume queue %s; served by %s", hostname, queue, ", ".join(others))
+        else:
+            logger.warning("this worker does not consume queue %s; start a worker with -Q %s (or without -Q) or "
+                           "none of the %s tasks will run", queue, queue, QUEUE_TASKS.get(queue, queue))
+
+
+def _live_consumers(queue: str, exclude: str) -> list[str]:
+    """Hostnames of other workers with a fresh heartbeat that consume `queue` (empty without Redis)."""
+    def read(client):
+        pipe = client.pipeline()
+        pipe.hgetall(WORKER_QUEUES_KEY)
+        pipe.hgetall(WORKER_SEEN_KEY)
+        return pipe.execute()
+
+    result = redis_safely(read)
+    if not result:
+        return []
+    queues_raw, seen_raw = result
+    now = time.time()
+    live = []
+    for hostname, queues in queues_raw.items():
+        name, seen = hostname.decode(), seen_raw.get(hostname)
+        fresh = seen is not None and now - float(seen) <= WORKER_FRESH_SECONDS
+        if name != exclude and fresh and queue in queues.decode().split(","):
+            live.append(name)
+    return sorted(live)
 
 
 _in_beat = False

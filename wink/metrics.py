@@ -28,6 +28,7 @@ from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFam
 from wink.instruments import (
     BEAT_SEEN_KEY,
     TASK_FAILURES_KEY,
+    WORKER_QUEUES_KEY,
     WORKER_SEEN_KEY,
     ingest_events_count,  # noqa: F401 - apps count through wink.instruments; still readable here
     redis_client,
@@ -76,6 +77,7 @@ class CeleryCollector:
             pipe.hgetall(TASK_FAILURES_KEY)
             pipe.hgetall(WORKER_SEEN_KEY)
             pipe.get(BEAT_SEEN_KEY)
+            pipe.hgetall(WORKER_QUEUES_KEY)
             results = pipe.execute()
         except Exception as error:
             logger.warning("metrics: cannot read Celery numbers from Redis: %s", error)
@@ -92,7 +94,7 @@ class CeleryCollector:
         for index, queue in enumerate(CELERY_QUEUES):
             depth.add_metric([queue], sum(results[index * per_queue:(index + 1) * per_queue]))
         yield depth
-        failures_raw, seen_raw, beat_raw = results[len(CELERY_QUEUES) * per_queue:]
+        failures_raw, seen_raw, beat_raw, queues_raw = results[len(CELERY_QUEUES) * per_queue:]
 
         failures = CounterMetricFamily(
             "wink_celery_task_failures", "Celery tasks that raised, by task", labels=["task"]
@@ -109,7 +111,7 @@ class CeleryCollector:
         online: dict[str, int] = dict.fromkeys(CELERY_QUEUES, 0)
         forgotten = [hostname for hostname, seen in seen_raw.items() if now - float(seen) > WORKER_FORGET_SECONDS]
         if forgotten:  # replaced containers get new hostnames: drop them after a day
-            redis_safely(lambda r: r.hdel(WORKER_SEEN_KEY, *forgotten))
+            redis_safely(lambda r: (r.hdel(WORKER_SEEN_KEY, *forgotten), r.hdel(WORKER_QUEUES_KEY, *forgotten)))
         for hostname, seen in sorted(seen_raw.items()):
             if hostname in forgotten:
                 continue
@@ -126,10 +128,29 @@ class CeleryCollector:
         for kind, count in sorted(online.items()):
             workers.add_metric([kind], count)
         yield workers
+        yield _queue_consumers(queues_raw, seen_raw, now)
 
         beat = GaugeMetricFamily("wink_beat_last_publish_timestamp_seconds", "Unix time celery beat last sent a task")
         beat.add_metric([], float(beat_raw) if beat_raw else 0.0)
         yield beat
+
+
+def _queue_consumers(queues_raw: dict, seen_raw: dict, now: float) -> GaugeMetricFamily:
+    """wink_queue_consumers{queue}: live workers (heartbeat in the last minute) that consume each queue, as each
+    worker recorded at worker_ready (wink.instruments). 0 means the queue's tasks are never run."""
+    consumers = GaugeMetricFamily(
+        "wink_queue_consumers", "Live Celery workers consuming a queue (0: its tasks never run)", labels=["queue"]
+    )
+    counts: dict[str, int] = dict.fromkeys(CELERY_QUEUES, 0)
+    for hostname, queues in queues_raw.items():
+        seen = seen_raw.get(hostname)
+        if seen is None or now - float(seen) > WORKER_FRESH_SECONDS:
+            continue
+        for queue in filter(None, queues.decode().split(",")):
+            counts[queue] = counts.get(queue, 0) + 1
+    for queue, count in sorted(counts.items()):
+        consumers.add_metric([queue], count)
+    return consumers
 
 
 class BusinessCollector:

@@ -1,6 +1,15 @@
-"""Periodic jobs, declared in code and loaded into django-celery-beat by `manage.py sync_beat_schedules`."""
+"""Periodic jobs, declared in code.
+
+`celery -A wink beat` loads them itself (settings.CELERY_BEAT_SCHEDULE = beat_schedule(): django-celery-beat's
+DatabaseScheduler writes them into its tables at start); `manage.py sync_beat_schedules` writes the same rows
+ahead of time and also disables the ones no longer declared.
+"""
 
 from celery.schedules import crontab
+
+# Rows in django-celery-beat's PeriodicTask table are named MANAGED_PREFIX + the name below; other rows belong to
+# the operator (the admin) and are left alone.
+MANAGED_PREFIX = "wink:"
 
 BEAT_SCHEDULE: dict[str, dict] = {}
 
@@ -22,3 +31,8 @@ BEAT_SCHEDULE["analytics-spikes"] = {"task": "analytics.tasks.spikes_recent_task
 BEAT_SCHEDULE["analytics-daily-insights"] = {
     "task": "analytics.tasks.insights_daily_task", "schedule": crontab(hour=5, minute=30),
 }
+
+
+def beat_schedule() -> dict[str, dict]:
+    """BEAT_SCHEDULE under the PeriodicTask names sync_beat_schedules uses (one row per entry, never two)."""
+    return {f"{MANAGED_PREFIX}{name}": dict(entry) for name, entry in BEAT_SCHEDULE.items()}

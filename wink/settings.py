@@ -11,19 +11,33 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 from vision.detector_config import DetectorConfig, DetectorConfigError
-from wink.env import EnvError, env_bool, env_float, env_int, env_list, env_str
+from wink.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str, secret_key_file
+from wink.logging import LOG_FORMATS, logging_config
 from wink.mail import email_settings
+from wink.schedules import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WINK_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# Embedded mode (no DATABASE_URL, WINK_ENV not production): the demo and the offline commands in a plain shell.
+# It needs no exported variable: its secret key is generated once into var/secret_key (0600) and reused.
+# Production (a DATABASE_URL, or WINK_ENV=production) refuses to start without SECRET_KEY; DEBUG=true with a
+# DATABASE_URL (the test suite) may use the insecure development key, WINK_ENV=production never.
+WINK_ENV = env_choice("WINK_ENV", "development", {"development", "production"})
+EMBEDDED = WINK_ENV != "production" and not os.environ.get("DATABASE_URL")
 _INSECURE_DEV_KEY = "django-insecure-wink-development-only-key-never-use-in-production-0123456789"
-SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY if DEBUG else "")
-if not DEBUG and SECRET_KEY in {"", _INSECURE_DEV_KEY}:
-    raise EnvError("SECRET_KEY must be set to a private value when DEBUG is off")
+if EMBEDDED:
+    SECRET_KEY = env_str("SECRET_KEY", "") or secret_key_file(VAR_DIR / "secret_key")
+else:
+    SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY if DEBUG and WINK_ENV != "production" else "")
+    if SECRET_KEY in {"", _INSECURE_DEV_KEY} and (not DEBUG or WINK_ENV == "production"):
+        raise EnvError("Environment variable SECRET_KEY is required in production (DATABASE_URL set or "
+                       "WINK_ENV=production): set it to a long random string (python3 -c 'import secrets; "
+                       "print(secrets.token_urlsafe(50))')")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -113,8 +127,14 @@ CELERY_TASK_ACKS_LATE = False  # camera tasks hold a Redis lease instead; see wo
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"workers.tasks.run_camera_task": {"queue": "cameras"}}
+# Every queue is declared: `celery -A wink worker` without -Q serves them all (a one-host store); `-Q cameras` and
+# `-Q default` workers split them for scale-out. A worker that leaves one unserved warns (wink/instruments.py).
+CELERY_TASK_QUEUES = [Queue("default"), Queue("cameras")]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedules declared in code (wink/schedules.py): beat writes them into django-celery-beat's tables at start,
+# under the names `manage.py sync_beat_schedules` uses, so `celery -A wink beat` alone runs them.
+CELERY_BEAT_SCHEDULE = beat_schedule()
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
@@ -122,6 +142,7 @@ CELERY_TASK_SEND_SENT_EVENT = True
 # hoards camera tasks it cannot start (Redis broker only; see workers/).
 CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False  # camera tasks are acked early
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers and beat log through LOGGING below (wink/logging.py)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -255,27 +276,47 @@ EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "WINK <wink@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Error reporting (optional): Sentry, off unless SENTRY_DSN is set (docs/OPERATIONS.md) ----
+# Web and Celery processes report unhandled exceptions (and ERROR log records); no personal data (user, IP,
+# cookies, request bodies) is sent; performance tracing only when SENTRY_TRACES_SAMPLE_RATE > 0.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0)
+if SENTRY_TRACES_SAMPLE_RATE > 1:
+    raise EnvError(f"Environment variable SENTRY_TRACES_SAMPLE_RATE={SENTRY_TRACES_SAMPLE_RATE} must be <= 1")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.utils import BadDsn
+
+    try:
+        sentry_sdk.init(
+            dsn=SENTRY_DSN, environment=WINK_ENV, send_default_pii=False,
+            traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE or None,
+            trace_propagation_targets=[],  # no sentry-trace/baggage headers on webhooks, OpenAI or cameras
+            integrations=[DjangoIntegration(), CeleryIntegration()], auto_enabling_integrations=False,
+        )
+    except BadDsn as exc:
+        raise EnvError(f"Environment variable SENTRY_DSN is not a Sentry DSN ({exc})") from None
+
 # --- Production hardening (active when DEBUG is off) ---------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Embedded mode serves plain http://127.0.0.1 (no proxy, no TLS): no redirect, cookies sent over http.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not EMBEDDED)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not EMBEDDED)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not EMBEDDED)
     # Prometheus and container health checks talk plain HTTP to the web container, not via the proxy.
     SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^healthz$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per line (ts, level, logger, message; camera, store, task_id, task_name where
+# known) in every process — web, workers, beat, commands — for Loki or journald; text for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", LOG_FORMATS)
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
 
 os.makedirs(VAR_DIR, exist_ok=True)

@@ -14,6 +14,8 @@ import redis
 from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from workers.leases import LocalLeases
+
 log = logging.getLogger(__name__)
 
 METRICS_PREFIX = "wink:camera-metrics:"
@@ -39,10 +41,14 @@ COUNTERS = {
 }
 
 
-def camera_metrics_write(client: redis.Redis, camera_pk: int, values: dict, ttl_s: int = METRICS_TTL_S) -> None:
+def camera_metrics_write(client, camera_pk: int, values: dict, ttl_s: int = METRICS_TTL_S) -> None:
+    """``client``: Redis, or the embedded mode's in-process `leases.LocalLeases` (kept there, not scraped)."""
     key = f"{METRICS_PREFIX}{camera_pk}"
     mapping = {k: ("" if v is None else v) for k, v in values.items()}
     mapping["updated_at"] = time.time()
+    if isinstance(client, LocalLeases):
+        client.metrics[camera_pk] = mapping
+        return
     pipe = client.pipeline(transaction=False)
     pipe.hset(key, mapping=mapping)
     pipe.expire(key, ttl_s)
@@ -50,7 +56,10 @@ def camera_metrics_write(client: redis.Redis, camera_pk: int, values: dict, ttl_
     pipe.execute()
 
 
-def camera_metrics_delete(client: redis.Redis, camera_pk: int) -> None:
+def camera_metrics_delete(client, camera_pk: int) -> None:
+    if isinstance(client, LocalLeases):
+        client.metrics.pop(camera_pk, None)
+        return
     key = f"{METRICS_PREFIX}{camera_pk}"
     pipe = client.pipeline(transaction=False)
     pipe.delete(key)

@@ -166,16 +166,24 @@ class _RunnerSink(FrameSink):
         runner.frames_processed += 1
         runner._recent.append((time.monotonic(), step.detect_s * 1000))
         runner._last_lag = max(0.0, (datetime.now(UTC) - step.packet.wall_time).total_seconds())
+        if runner.annotate_every_s and time.monotonic() >= runner._next_annotate:
+            runner._next_annotate = time.monotonic() + runner.annotate_every_s
+            runner._publish_annotated_frame(pipeline, step)
 
 
 class CameraRunner:
     def __init__(self, camera_pk: int, *, engine=None, stop_event: threading.Event | None = None,
-                 max_seconds: float | None = None, client: redis.Redis | None = None, worker_name: str = ""):
+                 max_seconds: float | None = None, client: redis.Redis | leases.LocalLeases | None = None,
+                 worker_name: str = "", annotate_every_s: float = 0.0):
         self.camera_pk = int(camera_pk)
         self._engine = engine
         self.stop_event = stop_event or threading.Event()
         self.max_seconds = max_seconds
-        self.client = client or leases.redis_connection()
+        # Redis; in the embedded mode (no REDIS_URL) the in-process leases.LOCAL
+        self.client = client or leases.lease_client()
+        # > 0: publish an annotated frame (workers/frames.py) this often, for the camera page (the demo's camera)
+        self.annotate_every_s = float(annotate_every_s)
+        self._next_annotate = 0.0
         self.worker_name = worker_name or f"{os.uname().nodename}:{os.getpid()}"
         self.lease: leases.Lease | None = None
         self.camera: Camera | None = None
@@ -222,7 +230,7 @@ class CameraRunner:
         if not self.camera.rtsp_url:
             return ExitReason.NO_STREAM
         self.runtime = selectors.camera_runtime(self.camera_pk)
-        log.info("camera %s: runner started (%s)", self.camera.camera_id, self.lease.token)
+        log.info("camera %s: runner started (%s)", self.camera.camera_id, self.lease.token, extra=self._log)
         self._build(reopen=True)
         started = now = time.monotonic()
         renew_every = self.lease.ttl_s / 4
@@ -246,7 +254,7 @@ class CameraRunner:
                 self.lease.renew()
                 next_renew = now + renew_every
             if not self.lease.valid:
-                log.warning("camera %s: lease lost; stopping", self.camera.camera_id)
+                log.warning("camera %s: lease lost; stopping", self.camera.camera_id, extra=self._log)
                 return ExitReason.LEASE_LOST
             if now >= next_poll:
                 next_poll = now + settings.CAMERA_CONFIG_POLL_SECONDS
@@ -300,6 +308,13 @@ class CameraRunner:
         return self.engine.detect(image)
 
     @property
+    def _log(self) -> dict:
+        """`extra=` of the runner's log lines: camera and store as fields of a JSON log line (wink/logging.py)."""
+        if self.camera is None:
+            return {"camera": str(self.camera_pk)}
+        return {"camera": self.camera.camera_id, "store": self.camera.store.store_id}
+
+    @property
     def pipeline(self) -> EventPipeline | None:
         """The current pipeline (None until the next analysed frame after a (re)build)."""
         return self.driver.pipeline
@@ -343,7 +358,7 @@ class CameraRunner:
         try:
             runtime = selectors.camera_runtime(self.camera_pk)
         except DatabaseError as exc:
-            log.warning("camera %s: database unavailable: %s", self.camera.camera_id, exc)
+            log.warning("camera %s: database unavailable: %s", self.camera.camera_id, exc, extra=self._log)
             close_old_connections()
             connection.close()
             return None
@@ -359,7 +374,7 @@ class CameraRunner:
             old, self.runtime = self.runtime, runtime
             stream_changed = (old.rtsp_url, old.frame_rate) != (runtime.rtsp_url, runtime.frame_rate)
             log.info("camera %s: configuration changed (version %s -> %s); reloading",
-                     self.camera.camera_id, old.config_version, runtime.config_version)
+                     self.camera.camera_id, old.config_version, runtime.config_version, extra=self._log)
             self._flush()
             # Changed zones redefine every stay: close the open ones under the old geometry first.
             if self.pipeline is not None and self.lease.valid:
@@ -375,7 +390,7 @@ class CameraRunner:
         try:
             return fn(*args, **kwargs)
         except DatabaseError as exc:
-            log.warning("camera %s: database write failed: %s", self.camera_pk, exc)
+            log.warning("camera %s: database write failed: %s", self.camera_pk, exc, extra=self._log)
             connection.close()  # a broken connection is replaced on next use
             return None
 
@@ -393,13 +408,14 @@ class CameraRunner:
             if len(self.pending) > MAX_BUFFERED_EVENTS:
                 dropped = len(self.pending) - MAX_BUFFERED_EVENTS
                 del self.pending[:dropped]
-                log.error("camera %s: dropped %d buffered events (database down)", self.camera.camera_id, dropped)
+                log.error("camera %s: dropped %d buffered events (database down)", self.camera.camera_id, dropped,
+                          extra=self._log)
             return
         del self.pending[: len(batch)]
         self.events_written += result.accepted
         if result.rejected:
             log.warning("camera %s: %d events rejected: %s", self.camera.camera_id, len(result.rejected),
-                        result.rejected[:3])
+                        result.rejected[:3], extra=self._log)
 
     def _write_live_state(self) -> None:
         if self.pipeline is None or self.camera is None:
@@ -411,12 +427,20 @@ class CameraRunner:
         except redis.RedisError as exc:
             log.warning("camera %s: live state not written: %s", self.camera.camera_id, exc)
 
+    def _publish_annotated_frame(self, pipeline: EventPipeline, step: FrameStep) -> None:
+        from workers.frames import annotated_frame_encode, annotated_frame_write
+
+        try:
+            annotated_frame_write(self.camera_pk, annotated_frame_encode(step.packet.image, pipeline, step.detections))
+        except Exception as exc:  # a view for people, never a reason to stop counting
+            log.warning("camera %s: annotated frame not written: %s", self.camera_pk, exc)
+
     def _set_status(self, status: str, error: str | None = None) -> None:
         if status == self.status and (error is None or status != Camera.Status.ERROR):
             return
         if status != self.status:
             log.info("camera %s: %s%s", self.camera.camera_id if self.camera else self.camera_pk, status,
-                     f" ({error})" if error else "")
+                     f" ({error})" if error else "", extra=self._log)
         self.status = status
         self._db(services.camera_status_set, self.camera_pk, status, error=error)
 
@@ -484,5 +508,5 @@ class CameraRunner:
                 leases.lease_journal_add(self.camera_pk, "stop", self.lease.token, self.client, reason=reason)
                 self.lease.release()
             log.info("camera %s: runner stopped (%s)", self.camera.camera_id if self.camera else self.camera_pk,
-                     reason)
+                     reason, extra=self._log)
             connection.close()

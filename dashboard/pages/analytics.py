@@ -25,12 +25,54 @@ from analytics.exports import (
 from analytics.models import DailyMetric, MetricScope, Promotion, SpikeAlert
 from analytics.promotions import PROMO_METRICS
 from analytics.selectors import comprehensive_read, insights_list, spikes_read
+from analytics.serializers import MAX_PERIOD_DAYS
 from cameras.localtime import local_today
 from cameras.selectors import camera_list_for_user
 from dashboard.pages.cameras import store_for_user_or_404
+from events import timebounds
 from zones.models import Zone
 
-TREND_DAYS = {"14": 14, "30": 30, "90": 90}
+TREND_DAYS = {"14": 14, "30": 30, "90": 90, "365": 365}
+# "Same period last year": the weekday-aligned form is the default because store traffic follows the week
+# (a Saturday is not a Tuesday), and moving holidays such as Black Friday keep their weekday: 364 days
+# earlier is 52 whole weeks, Monday against Monday. "Same dates" suits fixed-date days (Christmas Eve).
+COMPARE_CHOICES = [
+    ("", "No comparison"),
+    ("weekday", "Same period last year, same weekdays (364 days earlier)"),
+    ("date", "Same period last year, same dates"),
+]
+DEFAULT_COMPARE = "weekday"
+
+
+def last_year_date(day: dt.date, align: str = DEFAULT_COMPARE) -> dt.date:
+    """The store-local day one year before `day`: 52 weeks earlier (`weekday`), or the same month and day
+    (`date`), where 29 February falls back to 28 February of the year before."""
+    if align == "weekday":
+        return day - dt.timedelta(days=364)
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _trend_period(params, today: dt.date) -> tuple[dt.date, dt.date, int | None, str | None]:
+    """The trends page's period: `from`/`to` (YYYY-MM-DD, store-local, inclusive, at most MAX_PERIOD_DAYS,
+    bounded by events.timebounds) or `days` (the last N days). A bad range falls back to 30 days, with why."""
+    raw_from, raw_to = (params.get("from") or "").strip(), (params.get("to") or "").strip()
+    if raw_from or raw_to:
+        try:
+            first = timebounds.parse_date(raw_from, "from", today)
+            last = timebounds.parse_date(raw_to, "to", today) if raw_to else today
+            if last < first:
+                raise timebounds.TimeBoundError("to", "must be on or after from")
+            if (last - first).days + 1 > MAX_PERIOD_DAYS:
+                raise timebounds.TimeBoundError("to", f"a period is at most {MAX_PERIOD_DAYS} days (3 years)")
+            return first, last, None, None
+        except timebounds.TimeBoundError as error:
+            days = 30
+            return today - dt.timedelta(days=days - 1), today, days, f"{error.field}: {error.message}"
+    days = TREND_DAYS.get(params.get("days", "30"), 30)
+    return today - dt.timedelta(days=days - 1), today, days, None
 SPIKE_DAYS = {"7": 7, "14": 14, "30": 30}
 
 
@@ -67,23 +109,27 @@ def store_overview(request, store_id: str):
 @login_required
 def store_trends(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
-    days = TREND_DAYS.get(request.GET.get("days", "30"), 30)
     today = local_today(store)
-    # The selector behind GET /api/analytics/comprehensive, so this page and the API agree.
-    report = comprehensive_read([store], days, include_zones=True, today=today)
+    first, last, days, period_error = _trend_period(request.GET, today)
+    # The selector behind POST /api/analytics/comprehensive, so this page and the API agree.
+    report = comprehensive_read([store], include_zones=True, start_date=first, end_date=last)
     by_date = {row["date"]: row for row in report["daily"]}
-    first = report["period"]["start"]
+    with_year = first.year != last.year
     series = []
-    for offset in range(days):
+    for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)
         row = by_date.get(day)
         series.append({
             "date": day.isoformat(),
-            "label": day.strftime("%d %b"),
+            "label": day.strftime("%d %b %Y" if with_year else "%d %b"),
             "footfall": row["footfall"] if row else None,
             "unique_visitors": row["unique_visitors"] if row else None,
             "avg_queue_wait": row["avg_queue_wait"] if row else None,
+            # The day each "same period last year" series compares this day with.
+            "last_year": {align: last_year_date(day, align).isoformat() for align, _ in COMPARE_CHOICES if align},
         })
+    compare = request.GET.get("compare", "")
+    compare = compare if compare in dict(COMPARE_CHOICES) else ""
     return render(request, "analytics/trends.html", {
         **_store_nav(store, "trends"),
         "report": report,
@@ -92,7 +138,28 @@ def store_trends(request, store_id: str):
         "days": days,
         "day_choices": [(k, f"{v} days") for k, v in TREND_DAYS.items()],
         "first": first,
+        "last": last,
         "today": today,
+        "period_error": period_error,
+        "compare": compare,
+        "compare_choices": COMPARE_CHOICES,
+        "max_days": MAX_PERIOD_DAYS,
+        "trend_config": {
+            "store_id": store.store_id,
+            "api": "/api/analytics/comprehensive",
+            "compare": compare,
+            "period": {"start_date": first.isoformat(), "end_date": last.isoformat()},
+            # The periods each comparison asks the API for (start_date/end_date, store-local, inclusive).
+            "last_year": {
+                align: {
+                    "start_date": last_year_date(first, align).isoformat(),
+                    "end_date": last_year_date(last, align).isoformat(),
+                    "label": label,
+                }
+                for align, label in COMPARE_CHOICES
+                if align
+            },
+        },
     })
 
 

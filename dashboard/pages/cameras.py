@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from cameras.localtime import local_today
 from cameras.models import Camera, Store
 from cameras.selectors import camera_list_for_user, screenshot_url, store_list_for_user
 from dashboard.selectors import live_metrics
+from workers.frames import annotated_frame_read
 from zones.selectors import entrance_line_for_camera, zone_list_for_camera
 
 HEATMAP_DAYS = {"today": 1, "7d": 7, "30d": 30}
@@ -138,5 +139,19 @@ def camera_screenshot(request, pk: int):
         raise Http404("screenshot file missing") from None
     response = FileResponse(handle)
     response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def camera_live_frame(request, pk: int):
+    """The runner's latest annotated frame (boxes, track ids, zones; workers/frames.py) as a JPEG, behind the
+    page's tenancy check; 404 while no runner publishes one (only the demo's live camera does)."""
+    camera = camera_for_user_or_404(request.user, pk)
+    jpeg = annotated_frame_read(camera.pk)
+    if jpeg is None:
+        raise Http404("no live frame")
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

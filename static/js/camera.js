@@ -1,4 +1,5 @@
-/* Camera page: the latest screenshot with zones, entrance line and the heatmap drawn over it. */
+/* Camera page: the latest screenshot with zones, entrance line and the heatmap drawn over it, and, while the
+   camera's runner publishes one (the demo's live camera), its latest annotated frame refreshed every 3 s. */
 (function () {
   "use strict";
   const W = window.Wink;
@@ -39,5 +40,22 @@
       .catch(function () { canvas.dataset.ready = "1"; });
   } else {
     canvas.dataset.ready = "1";
+  }
+
+  const live = document.getElementById("live-frame");
+  if (live) {
+    const box = document.getElementById("live-view");
+    const refreshLive = function () {
+      if (document.hidden) return;
+      const next = new Image();
+      next.onload = function () {
+        live.src = next.src;
+        box.hidden = false;
+        live.dataset.frames = String(Number(live.dataset.frames || 0) + 1);
+      };
+      next.src = live.dataset.src + "?t=" + Date.now();  // a 404 (no runner publishing) keeps it hidden
+    };
+    refreshLive();
+    window.setInterval(refreshLive, 3000);
   }
 })();

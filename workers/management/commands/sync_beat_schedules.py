@@ -1,5 +1,8 @@
 """`manage.py sync_beat_schedules`: write the schedules declared in wink/schedules.py into
-django-celery-beat's tables, so the DatabaseScheduler (and the admin) show exactly what the code declares."""
+django-celery-beat's tables, so the DatabaseScheduler (and the admin) show exactly what the code declares.
+
+Optional since beat loads the same entries itself at start (settings.CELERY_BEAT_SCHEDULE, same row names); this
+command also disables the rows of entries no longer declared. Idempotent: run it as often as you like."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-MANAGED_PREFIX = "wink:"
+from wink.schedules import MANAGED_PREFIX
 
 
 def _schedule_fields(schedule) -> dict:
