@@ -3,6 +3,11 @@
 import os
 import shutil
 
+from wink.env import load_settings_or_exit
+
+# A bad setting stops the master with one line and exit code 2 before any worker boots (wink/env.py).
+load_settings_or_exit()
+
 bind = "0.0.0.0:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = 2
