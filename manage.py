@@ -9,7 +9,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
     from django.core.management import execute_from_command_line
 
-    from wink.env import EnvError, exit_on_env_error
+    from common.env import EnvError, exit_on_env_error
 
     try:
         execute_from_command_line(sys.argv)

@@ -1,7 +1,7 @@
 """Celery tasks of the alerts (thin: ids in, the work is in services.py).
 
 Both tasks keep the names they were registered under before the alerts app existed, so messages already queued
-and the beat entries stored in the database (wink/schedules.py, django-celery-beat) still find them.
+and the beat entries stored in the database (common/schedules.py, django-celery-beat) still find them.
 """
 
 from __future__ import annotations
@@ -23,5 +23,5 @@ def alert_deliver_task(channel_id: int, subject: str, body: str) -> None:
 
 @shared_task(name="cameras.tasks.camera_outages_check_task", ignore_result=True)
 def camera_outages_check_task() -> dict[str, int]:
-    """Open (and alert) or close camera-offline notices; beat runs it every 30 s (wink/schedules.py)."""
+    """Open (and alert) or close camera-offline notices; beat runs it every 30 s (common/schedules.py)."""
     return camera_outages_check()

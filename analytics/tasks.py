@@ -1,4 +1,4 @@
-"""Celery tasks: thin, ids in, a service call each. Beat entries live in wink/schedules.py."""
+"""Celery tasks: thin, ids in, a service call each. Beat entries live in common/schedules.py."""
 
 from __future__ import annotations
 

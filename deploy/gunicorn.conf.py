@@ -3,9 +3,9 @@
 import os
 import shutil
 
-from wink.env import load_settings_or_exit
+from common.env import load_settings_or_exit
 
-# A bad setting stops the master with one line and exit code 2 before any worker boots (wink/env.py).
+# A bad setting stops the master with one line and exit code 2 before any worker boots (common/env.py).
 load_settings_or_exit()
 
 bind = "0.0.0.0:8000"
@@ -17,8 +17,8 @@ max_requests = 2000  # recycle workers now and then (memory growth in long-lived
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = "*"  # only nginx-proxy can reach the container
-if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's own lines as JSON too, like Django's (wink/logging.py)
-    from wink.logging import gunicorn_logconfig
+if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's own lines as JSON too, like Django's (common/logging.py)
+    from common.logging import gunicorn_logconfig
 
     logconfig_dict = gunicorn_logconfig("json", os.environ.get("LOG_LEVEL") or "INFO")
 

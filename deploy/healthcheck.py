@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 
-BEAT_KEY = "wink:ops:beat_last_publish"  # written by wink.instruments in the beat process
+BEAT_KEY = "wink:ops:beat_last_publish"  # written by common.instruments in the beat process
 BEAT_MAX_SILENCE = int(os.environ.get("BEAT_MAX_SILENCE", "180"))
 
 

@@ -30,6 +30,8 @@ from rest_framework.views import APIView
 
 from cameras.authentication import BearerTokenAuthentication
 from cameras.models import Camera, EdgeKey, Organization, Store
+from common.api import body_too_large_message
+from common.instruments import ingest_events_count
 from events import timebounds
 from events.authentication import EdgeKeyAuthentication
 from events.keys import edge_key_create, edge_key_revoke
@@ -47,8 +49,6 @@ from events.serializers import (
 from events.services import LIVE_KEYS, camera_heartbeat_record, events_record_batch
 from events.throttles import EdgeKeyRateThrottle
 from vision.events import iso
-from wink.api import body_too_large_message
-from wink.instruments import ingest_events_count
 
 MAX_SLUG_LENGTH = 100  # Store.store_id / Camera.camera_id
 KEY_MESSAGE = "⚠️  Store this API key securely - it won't be shown again!"
@@ -151,7 +151,7 @@ def _device_ts(data: dict):
 
 
 def _count_outcomes(result) -> None:
-    """Prometheus `wink_ingest_events_total{outcome}` (wink/instruments.py; IngestionErrorRate alerts on it)."""
+    """Prometheus `wink_ingest_events_total{outcome}` (common/instruments.py; IngestionErrorRate alerts on it)."""
     ingest_events_count("accepted", result.accepted)
     ingest_events_count("duplicate", result.duplicates)
     ingest_events_count("rejected", len(result.rejected))

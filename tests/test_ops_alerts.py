@@ -336,7 +336,7 @@ def test_a_hanging_webhook_does_not_slow_the_outage_check(store, settings, djang
 @pytest.mark.django_db
 def test_offline_check_runs_as_a_celery_task_from_the_schedule(store):
     from alerts.tasks import camera_outages_check_task
-    from wink.schedules import BEAT_SCHEDULE
+    from common.schedules import BEAT_SCHEDULE
 
     entries = [entry for entry in BEAT_SCHEDULE.values() if entry["task"] == camera_outages_check_task.name]
     assert entries and entries[0]["schedule"] <= 60
@@ -345,8 +345,8 @@ def test_offline_check_runs_as_a_celery_task_from_the_schedule(store):
 
 
 def test_email_url_forms(monkeypatch):
-    from wink.env import EnvError
-    from wink.mail import email_settings, parse_email_url
+    from common.env import EnvError
+    from common.mail import email_settings, parse_email_url
 
     smtp = parse_email_url("smtp://alerts%40shop.test:p%40ss@mail.shop.test:587?tls=true")
     assert smtp["EMAIL_HOST"] == "mail.shop.test" and smtp["EMAIL_PORT"] == 587

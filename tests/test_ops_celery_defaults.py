@@ -1,6 +1,6 @@
 """Operators can't start it wrong: real `celery -A wink` processes against a private redis-server.
 
-- `celery -A wink beat` alone (no `sync_beat_schedules`) publishes the schedules declared in wink/schedules.py;
+- `celery -A wink beat` alone (no `sync_beat_schedules`) publishes the schedules declared in common/schedules.py;
 - `celery -A wink worker` without -Q consumes every queue, cameras included;
 - a `-Q default` worker warns in its log that nobody serves `cameras`, and /metrics shows the queue unserved.
 """
@@ -15,8 +15,8 @@ import redis
 from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
-from wink import instruments
-from wink.instruments import WORKER_QUEUES_KEY
+from common import instruments
+from common.instruments import WORKER_QUEUES_KEY
 from workers.tests.cluster import CeleryProcess, RedisServer, wait_for, worker_env
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed")
@@ -60,7 +60,7 @@ def test_beat_alone_runs_the_schedules_declared_in_code(transactional_db, privat
     except AssertionError:
         print(beat.log()[-4000:])
         raise
-    from wink.schedules import BEAT_SCHEDULE
+    from common.schedules import BEAT_SCHEDULE
 
     rows = set(PeriodicTask.objects.filter(name__startswith="wink:").values_list("name", flat=True))
     assert rows == {f"wink:{name}" for name in BEAT_SCHEDULE}

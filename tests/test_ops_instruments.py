@@ -1,7 +1,7 @@
-"""The Celery signal handlers of wink/instruments.py run in real worker and beat processes.
+"""The Celery signal handlers of common/instruments.py run in real worker and beat processes.
 
 No tasks module connects them any more (cameras/tasks.py used to import wink.metrics for that): wink/celery.py
-imports wink.instruments, so every `celery -A wink ...` process keeps worker heartbeats, beat activity and task
+imports common.instruments, so every `celery -A wink ...` process keeps worker heartbeats, beat activity and task
 failures in Redis for /metrics. Real processes against a redis-server of the test's own.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from wink.instruments import BEAT_SEEN_KEY, WORKER_SEEN_KEY
+from common.instruments import BEAT_SEEN_KEY, WORKER_SEEN_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed")

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from celery import shared_task
 
-from wink.logging import TaskContextFilter, logging_config
+from common.logging import TaskContextFilter, logging_config
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMD_DIR = REPO / "deploy" / "systemd"

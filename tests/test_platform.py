@@ -13,8 +13,8 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS
 
+from common import env
 from tests.factories import CameraFactory, EntranceLineFactory, ZoneFactory
-from wink import env
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -150,7 +150,7 @@ def test_issued_token_authorises_guide_calls(client, capsys):
 def test_sync_beat_schedules_mirrors_code(monkeypatch):
     from celery.schedules import crontab
 
-    from wink import schedules
+    from common import schedules
 
     monkeypatch.setattr(schedules, "BEAT_SCHEDULE", {
         "every-ten-seconds": {"task": "workers.tasks.supervise_cameras_task", "schedule": 10.0},
@@ -166,7 +166,7 @@ def test_sync_beat_schedules_mirrors_code(monkeypatch):
 
 
 def test_declared_schedules_are_valid():
-    from wink.schedules import BEAT_SCHEDULE
+    from common.schedules import BEAT_SCHEDULE
 
     for name, entry in BEAT_SCHEDULE.items():
         assert entry["task"].endswith("_task"), name

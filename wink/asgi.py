@@ -2,7 +2,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from wink.env import EnvError, exit_on_env_error
+from common.env import EnvError, exit_on_env_error
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
 try:

@@ -4,10 +4,10 @@ import os
 
 from celery import Celery
 
-# Every Celery process (worker, beat) loads this module: importing wink.instruments here connects the signal
+# Every Celery process (worker, beat) loads this module: importing common.instruments here connects the signal
 # handlers that keep task failures, worker heartbeats and beat activity in Redis for /metrics.
-import wink.instruments  # noqa: F401
-from wink.env import load_settings_or_exit
+import common.instruments  # noqa: F401
+from common.env import load_settings_or_exit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
 

@@ -1,14 +1,14 @@
 """Prometheus metrics for WINK: HTTP, ingestion, Celery, camera and business numbers, and the /metrics view.
 
-The top of the project (it reads every app); what apps and Celery processes count lives in wink/instruments.py,
+The top of the project (it reads every app); what apps and Celery processes count lives in common/instruments.py,
 which imports no app. Where each number lives (a process only ever sees its own memory):
-- HTTP requests (the middleware below) and ingestion outcomes (wink.instruments) are prometheus_client
+- HTTP requests (the middleware below) and ingestion outcomes (common.instruments) are prometheus_client
   Counters/Histograms updated in the web processes.
   Under gunicorn (several worker processes) set PROMETHEUS_MULTIPROC_DIR to an empty, writable directory:
   every process then writes its samples to files there and /metrics adds them up (the compose file does this,
   and deploy/gunicorn.conf.py marks dead workers). Without it, a single process serves its own numbers.
 - Celery task failures, worker heartbeats and beat activity happen in other containers, so celery signals keep
-  them in Redis (a hash / keys under `wink:ops:`, wink.instruments) and /metrics reads them at scrape time.
+  them in Redis (a hash / keys under `wink:ops:`, common.instruments) and /metrics reads them at scrape time.
 - Queue depth (Redis LLEN), per-camera metrics (workers.metrics.CameraMetricsCollector) and people now per store
   are read at scrape time by Collectors, so they are right whichever process answers the scrape.
 """
@@ -25,12 +25,12 @@ from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
 
-from wink.instruments import (
+from common.instruments import (
     BEAT_SEEN_KEY,
     TASK_FAILURES_KEY,
     WORKER_QUEUES_KEY,
     WORKER_SEEN_KEY,
-    ingest_events_count,  # noqa: F401 - apps count through wink.instruments; still readable here
+    ingest_events_count,  # noqa: F401 - apps count through common.instruments; still readable here
     redis_client,
     redis_safely,
 )
@@ -50,7 +50,7 @@ http_request_duration_seconds = Histogram(
 )
 
 
-# --- Cross-process numbers kept in Redis (written by wink.instruments) ------------------------------------
+# --- Cross-process numbers kept in Redis (written by common.instruments) ------------------------------------
 
 CELERY_QUEUES = ("default", "cameras")
 WORKER_FRESH_SECONDS = 60
@@ -137,7 +137,7 @@ class CeleryCollector:
 
 def _queue_consumers(queues_raw: dict, seen_raw: dict, now: float) -> GaugeMetricFamily:
     """wink_queue_consumers{queue}: live workers (heartbeat in the last minute) that consume each queue, as each
-    worker recorded at worker_ready (wink.instruments). 0 means the queue's tasks are never run."""
+    worker recorded at worker_ready (common.instruments). 0 means the queue's tasks are never run."""
     consumers = GaugeMetricFamily(
         "wink_queue_consumers", "Live Celery workers consuming a queue (0: its tasks never run)", labels=["queue"]
     )

@@ -13,11 +13,11 @@ from pathlib import Path
 import dj_database_url
 from kombu import Queue
 
+from common.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str, secret_key_file
+from common.logging import LOG_FORMATS, logging_config
+from common.mail import email_settings
+from common.schedules import beat_schedule
 from vision.detector_config import DetectorConfig, DetectorConfigError
-from wink.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str, secret_key_file
-from wink.logging import LOG_FORMATS, logging_config
-from wink.mail import email_settings
-from wink.schedules import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WINK_VAR_DIR", str(BASE_DIR / "var")))
@@ -128,11 +128,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"workers.tasks.run_camera_task": {"queue": "cameras"}}
 # Every queue is declared: `celery -A wink worker` without -Q serves them all (a one-host store); `-Q cameras` and
-# `-Q default` workers split them for scale-out. A worker that leaves one unserved warns (wink/instruments.py).
+# `-Q default` workers split them for scale-out. A worker that leaves one unserved warns (common/instruments.py).
 CELERY_TASK_QUEUES = [Queue("default"), Queue("cameras")]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The schedules declared in code (wink/schedules.py): beat writes them into django-celery-beat's tables at start,
+# The schedules declared in code (common/schedules.py): beat writes them into django-celery-beat's tables at start,
 # under the names `manage.py sync_beat_schedules` uses, so `celery -A wink beat` alone runs them.
 CELERY_BEAT_SCHEDULE = beat_schedule()
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
@@ -142,7 +142,7 @@ CELERY_TASK_SEND_SENT_EVENT = True
 # hoards camera tasks it cannot start (Redis broker only; see workers/).
 CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False  # camera tasks are acked early
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers and beat log through LOGGING below (wink/logging.py)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers and beat log through LOGGING below (common/logging.py)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,7 +201,7 @@ REST_FRAMEWORK = {
         "ingest": env_str("THROTTLE_INGEST", "600/min"),
         "insights": env_str("THROTTLE_INSIGHTS", "30/hour"),  # views that call OpenAI: throttle_scope = "insights"
     },
-    "EXCEPTION_HANDLER": "wink.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     # Proxies in front of Django whose X-Forwarded-For entry is trusted for per-IP throttling (nginx-proxy = 1).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0 if DEBUG else 1, minimum=0),
 }
@@ -267,7 +267,7 @@ ALERT_WEBHOOK_TIMEOUT_SECONDS = env_float("ALERT_WEBHOOK_TIMEOUT_SECONDS", 5.0, 
 # Hosts (names/IPs) a generic alert webhook may reach although private or loopback (alerts/targets.py)
 ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS", [])
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")  # Fernet key(s), comma-separated, newest first
-_EMAIL = email_settings()  # EMAIL_URL, or the EMAIL_* variables one by one (wink/mail.py)
+_EMAIL = email_settings()  # EMAIL_URL, or the EMAIL_* variables one by one (common/mail.py)
 EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
 EMAIL_HOST, EMAIL_PORT = _EMAIL["EMAIL_HOST"], _EMAIL["EMAIL_PORT"]
 EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_USER"], _EMAIL["EMAIL_HOST_PASSWORD"]

@@ -3,7 +3,7 @@ import sys
 
 from django.core.wsgi import get_wsgi_application
 
-from wink.env import EnvError, exit_on_env_error
+from common.env import EnvError, exit_on_env_error
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
 try:

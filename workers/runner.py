@@ -309,7 +309,7 @@ class CameraRunner:
 
     @property
     def _log(self) -> dict:
-        """`extra=` of the runner's log lines: camera and store as fields of a JSON log line (wink/logging.py)."""
+        """`extra=` of the runner's log lines: camera and store as fields of a JSON log line (common/logging.py)."""
         if self.camera is None:
             return {"camera": str(self.camera_pk)}
         return {"camera": self.camera.camera_id, "store": self.camera.store.store_id}

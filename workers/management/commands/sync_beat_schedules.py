@@ -1,4 +1,4 @@
-"""`manage.py sync_beat_schedules`: write the schedules declared in wink/schedules.py into
+"""`manage.py sync_beat_schedules`: write the schedules declared in common/schedules.py into
 django-celery-beat's tables, so the DatabaseScheduler (and the admin) show exactly what the code declares.
 
 Optional since beat loads the same entries itself at start (settings.CELERY_BEAT_SCHEDULE, same row names); this
@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from wink.schedules import MANAGED_PREFIX
+from common.schedules import MANAGED_PREFIX
 
 
 def _schedule_fields(schedule) -> dict:
@@ -35,11 +35,11 @@ def _schedule_fields(schedule) -> dict:
 
 
 class Command(BaseCommand):
-    help = "Create or update the periodic tasks declared in wink/schedules.py; disable removed ones."
+    help = "Create or update the periodic tasks declared in common/schedules.py; disable removed ones."
 
     @transaction.atomic
     def handle(self, *args, **options):
-        from wink.schedules import BEAT_SCHEDULE
+        from common.schedules import BEAT_SCHEDULE
 
         declared = set()
         for name, entry in BEAT_SCHEDULE.items():

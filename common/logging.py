@@ -56,7 +56,7 @@ def logging_config(log_format: str, level: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {log_format: formatters[log_format]},
-        "filters": {"task_context": {"()": "wink.logging.TaskContextFilter"}},
+        "filters": {"task_context": {"()": "common.logging.TaskContextFilter"}},
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["task_context"]},
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from wink.env import EnvError, env_bool, env_int, env_str
+from common.env import EnvError, env_bool, env_int, env_str
 
 BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
