@@ -121,7 +121,7 @@ def test_docker_compose_refuses_a_missing_password(tmp_path):
 
 def test_env_example_documents_every_variable():
     documented = _env_example_names()
-    sources = [REPO / "wink" / "settings.py", REPO / "wink" / "mail.py"]
+    sources = [REPO / "wink" / "settings.py", REPO / "common" / "mail.py"]
     read = set()
     for source in sources:
         read |= set(re.findall(r'env_(?:str|bool|int|float|list|choice)\(\s*"([A-Z0-9_]+)"', source.read_text()))

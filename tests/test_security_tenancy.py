@@ -38,6 +38,7 @@ from cameras.models import Camera, CameraHeatmap, CameraScreenshot, EdgeKey, Org
 from events.keys import edge_key_create
 from events.models import EntranceEvent
 from tests.factories import CameraFactory, EntranceLineFactory, StoreFactory, UserFactory, ZoneFactory
+from workers.frames import annotated_frame_write
 from zones.models import Zone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,8 @@ def world(db, settings, tmp_path) -> World:
                            period_end=dt.date(2025, 1, 7), title=f"{NAME} insight", summary=f"{NAME} summary",
                            source="rules")
     a_key = edge_key_create(organization=a_org, store=a_store, camera=None).edge_key
+    # A live annotated frame of A's camera, as a running demo camera would publish (only A may read it).
+    annotated_frame_write(a_camera.pk, png_bytes())
 
     b_org = Organization.objects.create(name="Bravo retail", slug="bravo-org")
     b_user = UserFactory(username="bravo-member")
