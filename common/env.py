@@ -34,32 +34,25 @@ def env_bool(name: str, default: bool) -> bool:
     raise EnvError(f"Environment variable {name}={raw!r} is not a boolean (use true/false)")
 
 
-def env_int(name: str, default: int, minimum: int | None = None) -> int:
+def _env_number(name: str, default, minimum, parse, kind: str):
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
-        accepted = _accepted(minimum, "an integer")
-        raise EnvError(f"Environment variable {name}={raw!r} is not an integer ({accepted})") from None
+        raise EnvError(f"Environment variable {name}={raw!r} is not {kind} ({_accepted(minimum, kind)})") from None
     if minimum is not None and value < minimum:
         raise EnvError(f"Environment variable {name}={value} must be >= {minimum}")
     return value
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    return _env_number(name, default, minimum, int, "an integer")
 
 
 def env_float(name: str, default: float, minimum: float | None = None) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        accepted = _accepted(minimum, "a number")
-        raise EnvError(f"Environment variable {name}={raw!r} is not a number ({accepted})") from None
-    if minimum is not None and value < minimum:
-        raise EnvError(f"Environment variable {name}={value} must be >= {minimum}")
-    return value
+    return _env_number(name, default, minimum, float, "a number")
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
