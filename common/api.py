@@ -8,7 +8,16 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class OptionalSlashRouter(SimpleRouter):
+    """The guides call `/api/cameras` without a trailing slash; every router of the API accepts both forms."""
+
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"
 
 
 def _first_message(detail) -> str:

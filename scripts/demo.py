@@ -32,6 +32,9 @@ def main() -> int:
     import django
     from django.core.management import call_command
 
+    from common.env import load_settings_or_exit
+
+    load_settings_or_exit()  # a bad setting: one line naming it, exit status 2, no traceback
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     print("==> Database ready (SQLite under var/)")

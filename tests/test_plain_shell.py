@@ -96,7 +96,8 @@ def test_a_bad_setting_is_one_line_naming_the_variable_and_accepted_values(tmp_p
     ["-m", "celery", "-A", "wink", "inspect", "ping"],
     ["-c", "import wink.wsgi"],
     ["-c", "import wink.asgi"],
-], ids=["celery-worker", "celery-beat", "celery-inspect", "wsgi", "asgi"])
+    ["scripts/demo.py"],
+], ids=["celery-worker", "celery-beat", "celery-inspect", "wsgi", "asgi", "demo"])
 def test_every_entry_point_stops_on_a_bad_setting_with_one_line(tmp_path, command):
     line = _one_line_failure(_run(command, tmp_path, timeout=120, DEBUG="maybe"))
     assert "DEBUG" in line and "true/false" in line
