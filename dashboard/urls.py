@@ -23,4 +23,6 @@ urlpatterns = [
     path("cameras/<int:pk>/live.jpg", camera_pages.camera_live_frame, name="camera-live-frame"),
     path("cameras/<int:pk>/zones/", zone_pages.zone_editor, name="zone-editor"),
     path("cameras/<int:pk>/zones/capture", zone_pages.zone_screenshot_capture, name="zone-screenshot-capture"),
+    # point-of-sale pages (dashboard/pages/pos.py) go here
+    # count-audit pages (dashboard/pages/audits.py) go here
 ]

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "zones",
     "alerts",
     "events",
+    "pos",
+    "audits",
     "analytics",
     "workers",
     "dashboard",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/", include("dashboard.api_urls")),
     path("api/", include("analytics.urls")),
     path("api/", include("alerts.urls")),
+    path("api/", include("pos.urls")),
+    path("api/", include("audits.urls")),
     path("", include("workers.urls")),
     path("", include("dashboard.urls")),
 ]
