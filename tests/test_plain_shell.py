@@ -60,6 +60,19 @@ def test_issue_admin_token_works_on_the_embedded_database(tmp_path):
     assert issued.stdout.strip().startswith("wink_api_"), issued.stdout
 
 
+def test_embedded_mode_serves_plain_http_and_production_keeps_https(tmp_path):
+    """After `make demo`, `manage.py runserver` in a plain shell (DEBUG off) must answer over http://127.0.0.1, not
+    redirect to an HTTPS port nobody listens on; a deployment keeps the redirect and secure cookies."""
+    probe = ("from django.conf import settings as s; "
+             "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)")
+    embedded = _manage("shell", "-c", probe, var_dir=tmp_path)
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.strip().splitlines()[-1].split() == ["False", "False", "False", "0"]
+    production = _manage("shell", "-c", probe, var_dir=tmp_path, WINK_ENV="production", SECRET_KEY="k" * 60)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "31536000"]
+
+
 def test_an_explicit_secret_key_wins_and_no_file_is_written(tmp_path):
     result = _manage("check", var_dir=tmp_path, SECRET_KEY="k" * 60)
     assert result.returncode == 0, result.stderr

@@ -356,7 +356,9 @@ def test_bursts_are_throttled_per_key(server, tenant):
     codes = [session.post(server.base + "/api/ingest/heartbeat", json=body, timeout=10,
                           headers={"Authorization": f"Bearer {tenant.store_key}"}) for _ in range(THROTTLE + 5)]
     limited = [r for r in codes if r.status_code == 429]
-    assert limited and int(limited[0].headers["Retry-After"]) >= 1
+    # the fixed window is a minute: the client is told to come back when this window ends, never later
+    assert limited and 1 <= int(limited[0].headers["Retry-After"]) <= 60
+    assert len(limited) <= 5  # only the requests beyond the limit
     assert all(r.status_code in (200, 429) for r in codes)
     # Another key is not affected.
     other_body = {"store_id": other.store.store_id, "camera_id": "cam_entrance_01", "status_data": {}}
