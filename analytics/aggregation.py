@@ -29,9 +29,11 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import connection
 
+from analytics.staff import customer_q, customer_sql, staff_apply
 from cameras.localtime import local_hour_start
 
 UTC = dt.UTC
@@ -83,12 +85,47 @@ class Numbers:
     wait_p90: float | None = None
     wait_max: float | None = None
     peak_occupancy: int = 0
+    staff_crossings: int = 0  # GUIDE §2 Staff: left out of every number above (analytics/staff.py)
+    staff_seconds: float = 0.0
+    # Point of sale (store scope; None = no POS data): see pos_ratios.
+    transactions: int | None = None
+    revenue: Decimal | None = None
+    pos_footfall_in: int | None = None
+    conversion_rate: float | None = None
+    avg_transaction_value: Decimal | None = None
+    revenue_per_visitor: Decimal | None = None
     extra: dict = field(default_factory=dict)
 
     def as_fields(self) -> dict:
         data = dict(self.__dict__)
         data.pop("extra")
         return data
+
+
+POS_FIELDS = ("transactions", "revenue", "pos_footfall_in", "conversion_rate", "avg_transaction_value",
+              "revenue_per_visitor")
+_MONEY = Decimal("0.001")
+
+
+def pos_ratios(transactions: int | None, revenue: Decimal | None, footfall_in: int) -> dict:
+    """GUIDE §2 conversion numbers of one store-local hour or day.
+
+    `transactions`/`revenue` are None when the period has no POS data: everything is None then (never 0%).
+    `footfall_in` is the footfall of the hours that have POS data. conversion_rate = transactions ÷ footfall_in
+    and revenue_per_visitor = revenue ÷ footfall_in (None without footfall); avg_transaction_value = revenue ÷
+    transactions (None without transactions). Refunds are already netted into revenue, not into transactions.
+    """
+    if transactions is None:
+        return dict.fromkeys(POS_FIELDS)
+    revenue = revenue if revenue is not None else Decimal(0)
+    return {
+        "transactions": transactions,
+        "revenue": revenue,
+        "pos_footfall_in": footfall_in,
+        "conversion_rate": transactions / footfall_in if footfall_in else None,
+        "avg_transaction_value": (revenue / transactions).quantize(_MONEY) if transactions else None,
+        "revenue_per_visitor": (revenue / footfall_in).quantize(_MONEY) if footfall_in else None,
+    }
 
 
 # Key: (bucket index 0.., scope, scope_id) → Numbers
@@ -118,16 +155,21 @@ def aggregate_range(
     if not buckets:
         return {}
     if connection.vendor == "postgresql":
-        return _aggregate_postgres(store_pk, buckets, entrance_cameras, day_starts, occupancy)
-    return aggregate_python(store_pk, buckets, entrance_cameras, day_starts, occupancy)
+        result = _aggregate_postgres(store_pk, buckets, entrance_cameras, day_starts, occupancy)
+    else:
+        result = aggregate_python(store_pk, buckets, entrance_cameras, day_starts, occupancy)
+    staff_apply(result, store_pk, buckets)
+    return result
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
 
 # Events of the range with their bucket index (0-based); grouping sets then give every scope in one pass.
 # DISTINCT keys use the "C" collation: byte order is enough to find duplicates and sorts ~1.5× faster.
+# Staff tracks' events are left out of every customer metric (customer_sql, analytics/staff.py).
 _ROWS = """(SELECT *, width_bucket(ts, %(b)s::timestamptz[]) - 1 AS b FROM {table}
-          WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s) AS e"""
+          WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s
+            AND """ + customer_sql("{table}") + """) AS e"""
 
 _ENTRANCE_SQL = f"""
 SELECT b, GROUPING(camera_key) AS g_cam, camera_key,
@@ -178,7 +220,7 @@ WITH deltas AS (
         (CASE WHEN e.exit_ts < %(end)s THEN ceil(date_part('epoch', e.exit_ts) / %(step)s) END, -1)
     ) AS v(k, d)
     WHERE e.store_id = %(store)s AND e.ts >= %(start)s - interval '1 day' AND e.ts < %(end)s + interval '1 day'
-      AND e.enter_ts < %(end)s AND e.exit_ts > %(start)s AND v.k IS NOT NULL
+      AND e.enter_ts < %(end)s AND e.exit_ts > %(start)s AND v.k IS NOT NULL AND """ + customer_sql("e") + """
     GROUP BY 1, 2
 ), points AS (
     SELECT sid, k, d FROM deltas
@@ -194,7 +236,8 @@ SELECT width_bucket(to_timestamp(k * %(step)s), %(b)s::timestamptz[]) - 1, sid, 
 _STORE_OCCUPANCY_SQL = """
 WITH points AS (
     SELECT ceil(date_part('epoch', ts) / %(step)s) AS k, sum(CASE WHEN direction = 'in' THEN 1 ELSE -1 END) AS d
-    FROM entrance_events WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s GROUP BY 1
+    FROM entrance_events WHERE store_id = %(store)s AND ts >= %(start)s AND ts < %(end)s
+      AND """ + customer_sql("entrance_events") + """ GROUP BY 1
     UNION ALL SELECT ceil(date_part('epoch', t) / %(step)s), 0 FROM unnest(%(b)s::timestamptz[]) AS t
     WHERE t < %(end)s
 ), run AS (
@@ -221,7 +264,7 @@ def _occupancy_carry(store_pk: int, since: dt.datetime, until: dt.datetime) -> i
     if since >= until:
         return 0
     rows = dict(
-        EntranceEvent.objects.filter(store_id=store_pk, ts__gte=since, ts__lt=until)
+        EntranceEvent.objects.filter(customer_q(), store_id=store_pk, ts__gte=since, ts__lt=until)
         .values_list("direction")
         .annotate(n=Count("id"))
         .order_by()
@@ -350,7 +393,7 @@ def aggregate_python(
     lists: dict[tuple, list] = defaultdict(list)
 
     window = {"store_id": store_pk, "ts__gte": start, "ts__lt": end}
-    for ts, camera, person, direction in EntranceEvent.objects.filter(**window).values_list(
+    for ts, camera, person, direction in EntranceEvent.objects.filter(customer_q(), **window).values_list(
         "ts", "camera_key", "person_key", "direction"
     ):
         b = index(ts)
@@ -364,7 +407,7 @@ def aggregate_python(
             sets[(b, "store", "", "u")].add((camera, person))
             sets[(b, "camera", camera, "cu:entrance")].add(person)
 
-    for ts, camera, person, zone, ztype, dwell in ZoneEvent.objects.filter(**window).values_list(
+    for ts, camera, person, zone, ztype, dwell in ZoneEvent.objects.filter(customer_q(), **window).values_list(
         "ts", "camera_key", "person_key", "zone_id", "zone_type", "dwell_seconds"
     ):
         b = index(ts)
@@ -378,7 +421,7 @@ def aggregate_python(
             sets[(b, "store", "", "first")].add((camera, person))
             sets[(b, "camera", camera, "first")].add((camera, person))
 
-    for ts, camera, person, shelf, dwell in ShelfEvent.objects.filter(**window).values_list(
+    for ts, camera, person, shelf, dwell in ShelfEvent.objects.filter(customer_q(), **window).values_list(
         "ts", "camera_key", "person_key", "shelf_id", "dwell_seconds"
     ):
         b = index(ts)
@@ -390,7 +433,7 @@ def aggregate_python(
             sets[(b, "shelf", shelf, "u")].add((camera, person))
             sets[(b, "camera", camera, "cu:shelf")].add(person)
 
-    for ts, camera, person, queue, wait in QueueEvent.objects.filter(**window).values_list(
+    for ts, camera, person, queue, wait in QueueEvent.objects.filter(customer_q(), **window).values_list(
         "ts", "camera_key", "person_key", "queue_id", "wait_seconds"
     ):
         b = index(ts)
@@ -454,6 +497,7 @@ def _occupancy_python(store_pk, buckets, bounds, result: Result) -> None:
     for scope, model, key in (("zone", ZoneEvent, "zone_id"), ("queue", QueueEvent, "queue_id")):
         deltas: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         rows = model.objects.filter(
+            customer_q(),
             store_id=store_pk,
             ts__gte=start - dt.timedelta(days=1),
             ts__lt=end + dt.timedelta(days=1),
@@ -480,7 +524,7 @@ def _store_occupancy_python(store_pk, buckets, bounds, day_starts, result: Resul
         by_day[day_starts[i]][_sample(bucket.start)] += 0
     days = sorted(by_day)
     day_index = _bucket_index([*days, bounds[-1] + dt.timedelta(days=2)])
-    rows = EntranceEvent.objects.filter(store_id=store_pk, ts__gte=bounds[0], ts__lt=bounds[-1])
+    rows = EntranceEvent.objects.filter(customer_q(), store_id=store_pk, ts__gte=bounds[0], ts__lt=bounds[-1])
     for ts, direction in rows.values_list("ts", "direction"):
         # A day's samples are the ones inside it: an event just before midnight whose sample falls after
         # midnight belongs to the next day's running balance, as in SQL.

@@ -12,6 +12,8 @@ from events import timebounds
 METRIC_COLUMNS = [
     "footfall_in", "footfall_out", "unique_visitors", "entries", "dwell_avg", "dwell_median", "interactions",
     "served", "wait_avg", "wait_p90", "wait_max", "peak_occupancy",
+    # Point of sale (store scope; empty = no POS data, never 0)
+    "transactions", "revenue", "conversion_rate", "avg_transaction_value", "revenue_per_visitor",
 ]
 HOURLY_HEADER = ["store_id", "local_date", "local_hour", "hour_start_utc", "scope", "scope_id", *METRIC_COLUMNS]
 DAILY_HEADER = [

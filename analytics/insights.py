@@ -21,6 +21,7 @@ import time
 from django.conf import settings
 
 from analytics.models import DailyMetric, Insight, Promotion, SpikeAlert
+from audits.selectors import store_audited_accuracy
 from cameras.localtime import local_day_bounds
 from cameras.models import Store
 
@@ -78,6 +79,28 @@ def _round(value, digits=1):
     return None if value is None else round(float(value), digits)
 
 
+def _pos_day(row) -> dict:
+    """A day's POS figures for the payload (GUIDE §2); None where the day has no POS data."""
+    if row.transactions is None:
+        return {"transactions": None, "revenue": None, "conversion_pct": None}
+    return {"transactions": row.transactions, "revenue": _round(float(row.revenue), 2),
+            "conversion_pct": _round(row.conversion_rate * 100, 2) if row.conversion_rate is not None else None}
+
+
+def _pos_period(rows) -> dict:
+    covered = [r for r in rows if r.transactions is not None]
+    transactions = sum(r.transactions for r in covered)
+    footfall = sum(r.pos_footfall_in or 0 for r in covered)
+    revenue = float(sum(r.revenue for r in covered)) if covered else None
+    return {
+        "transactions": transactions if covered else None,
+        "revenue": _round(revenue, 2),
+        "conversion_pct": _round(transactions / footfall * 100, 2) if covered and footfall else None,
+        "avg_transaction_value": _round(revenue / transactions, 2) if covered and transactions else None,
+        "days_with_pos_data": len(covered),
+    }
+
+
 def insight_payload(store: Store, end_date: dt.date, days: int = 7) -> dict:
     """Aggregate numbers of the `days` store-local days ending at `end_date` (nothing per person)."""
     start = end_date - dt.timedelta(days=days - 1)
@@ -100,6 +123,7 @@ def insight_payload(store: Store, end_date: dt.date, days: int = 7) -> dict:
             "footfall_dod_pct": _round(r.footfall_dod_pct),
             "footfall_wow_pct": _round(r.footfall_wow_pct),
             "footfall_vs_same_weekday_4w_pct": _round(r.footfall_vs_weekday_avg_pct),
+            **_pos_day(r),
         }
         for r in store_rows
     ]
@@ -167,11 +191,13 @@ def insight_payload(store: Store, end_date: dt.date, days: int = 7) -> dict:
             "queue_served": served,
             "avg_queue_wait_s": _round(wait_weighted / served) if served else None,
             "days_with_data": len(store_rows),
+            **_pos_period(store_rows),
         },
         "daily": daily,
         "areas": areas[:10],
         "spikes": spikes,
         "promotions": promotions,
+        "audited_accuracy": store_audited_accuracy(store),  # count audits (audits/): how far to trust the counts
     }
 
 
@@ -239,6 +265,24 @@ def insight_rules(payload: dict) -> dict:
                 "priority": "low",
             }
         )
+    if totals.get("conversion_pct") is not None:
+        cite("conversion", totals["conversion_pct"], "%")
+        cite("transactions", totals["transactions"], "transactions")
+        average = totals.get("avg_transaction_value")
+        sentences.append(f"Conversion was {totals['conversion_pct']:.1f}% ({totals['transactions']} transactions"
+                         + (f", {average:.2f} on average" if average is not None else "") + ").")
+    drops = [s for s in payload["spikes"] if s["kind"] == "conversion"]
+    if drops:
+        first = drops[0]
+        cite(f"transactions at {first['start_local']} (observed)", first["observed"], "transactions")
+        cite(f"transactions at {first['start_local']} (expected at the usual conversion)", first["expected"],
+             "transactions")
+        recommendations.append({
+            "text": f"Conversion fell while footfall held ({len(drops)} period(s), e.g. {first['start_local']}: "
+                    f"{first['observed']:.0f} transactions against {first['expected']:.0f} expected): check staffing "
+                    "at the tills and stock-outs then.",
+            "priority": "high",
+        })
     faults = [s for s in payload["spikes"] if s["kind"] == "data_fault"]
     traffic = [s for s in payload["spikes"] if s["kind"] == "traffic"]
     if traffic:
@@ -264,6 +308,13 @@ def insight_rules(payload: dict) -> dict:
                 f"Promotion {promo['name']}: footfall {promo['footfall_uplift_pct']:+.1f}% "
                 f"(95% CI {promo['ci_low']:+.1f}% to {promo['ci_high']:+.1f}%)."
             )
+    for audited in payload.get("audited_accuracy", []):  # count audits: cite the measured accuracy
+        if audited["audits"]:
+            if audited.get("in_accuracy_pct") is not None:
+                cite(f"camera {audited['camera_id']} audited entrance accuracy (in)", audited["in_accuracy_pct"], "%")
+            sentences.append(f"Camera {audited['camera_id']}: {audited['summary']}.")
+        else:
+            sentences.append(f"Camera {audited['camera_id']}: counts not audited yet.")
     if not recommendations:
         recommendations.append({"text": "Keep the current setup; no action needed this period.", "priority": "low"})
     return {

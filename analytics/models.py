@@ -32,6 +32,18 @@ class MetricFields(models.Model):
     wait_p90 = models.FloatField(null=True, blank=True)
     wait_max = models.FloatField(null=True, blank=True)
     peak_occupancy = models.PositiveIntegerField(default=0)
+    # Point of sale (pos app), store scope only; all None where the period has no POS data (GUIDE §2: an hour
+    # with footfall but no POS data has no conversion, never 0). pos_footfall_in = footfall_in of the hours
+    # that have POS data: conversion's denominator, so a day's uncovered hours never dilute it.
+    transactions = models.PositiveIntegerField(null=True, blank=True)
+    revenue = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    pos_footfall_in = models.PositiveIntegerField(null=True, blank=True)
+    conversion_rate = models.FloatField(null=True, blank=True, help_text="transactions ÷ footfall in (0..1)")
+    avg_transaction_value = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    revenue_per_visitor = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    # GUIDE §2 Staff: staff tracks add nothing above; counted here (store and camera scope; analytics/staff.py).
+    staff_crossings = models.PositiveIntegerField(default=0, help_text="Entrance crossings of staff, left out")
+    staff_seconds = models.FloatField(default=0.0, help_text="Seconds staff tracks were present (staff-hours × 3600)")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -109,6 +121,8 @@ class SpikeAlert(models.Model):
     class Kind(models.TextChoices):
         TRAFFIC = "traffic", "Traffic change"
         DATA_FAULT = "data_fault", "Data fault"
+        # Transactions fell against footfall that held: staffing, stock-outs (POS data; analytics/spikes.py).
+        CONVERSION = "conversion", "Conversion drop (footfall held)"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="spikes")
     start = models.DateTimeField()

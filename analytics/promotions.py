@@ -8,7 +8,8 @@ effect (weather, holidays) cancels out (a ratio form of difference-in-difference
 uplift_pct = (Σ during / Σ matched baseline − 1) × 100, where a day's matched baseline is the mean of
 its weekday's baseline days. The 95% interval comes from a bootstrap that resamples promotion days and,
 within each, its baseline weeks (standard error of the log ratio, Student-t quantile; see `_bootstrap`).
-`during` and `baseline` are reported as daily averages.
+`during` and `baseline` are reported as daily averages. Conversion and revenue (POS data) get the same
+uplift and interval; days without POS data are neither promotion nor baseline days for them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ PROMO_METRICS = {
     "zone_visits": ("entries", "Zone visits", True),
     "shelf_interactions": ("interactions", "Shelf interactions", True),
     "queue_wait": ("wait_avg", "Average queue wait", False),
+    # Point of sale (GUIDE §2): days without POS data are left out (no data, never 0), so a store without
+    # POS data answers "not enough data" for these.
+    "conversion": ("conversion_rate", "Conversion", True),
+    "revenue": ("revenue", "Revenue", True),
 }
 BOOTSTRAP_SAMPLES = 2000
 

@@ -26,6 +26,7 @@ from analytics.aggregation import hour_buckets
 from analytics.models import DailyMetric, HourlyMetric, Insight
 from analytics.services import LAST_AGGREGATION_KEY, metrics_version_key
 from analytics.spikes import SpikeReport, spikes_detect
+from analytics.staff import customer_q, staff_crossings_count
 from cameras.localtime import local_day_bounds, local_hour_start, local_today
 from cameras.models import Store
 from cameras.selectors import store_list_for_user
@@ -78,6 +79,38 @@ def _live_states(store: Store) -> dict:
         return {}
 
 
+def _conversion_today(store: Store, buckets, in_times, now: dt.datetime, today: dt.date,
+                      last_week_cutoff: dt.datetime) -> dict:
+    """Today's POS figures so far (live from the transactions) against the same weekday last week up to the same
+    local time (its stored hours); GUIDE §2: only hours with POS data count, a day without any is null."""
+    from pos.selectors import pos_hours_read
+
+    pos = None
+    if buckets:
+        bounds = [b.start for b in buckets] + [now]
+        footfall = defaultdict(int)
+        for ts in in_times:
+            for index, bucket in enumerate(buckets):
+                if bucket.start <= ts < bucket.end:
+                    footfall[index] += 1
+                    break
+        for index, (transactions, revenue) in pos_hours_read(store.pk, bounds).items():
+            previous = pos or (0, 0, 0)
+            pos = (previous[0] + transactions, previous[1] + revenue, previous[2] + footfall[index])
+    last = None
+    for transactions, revenue, covered in HourlyMetric.objects.filter(
+        store=store, scope="store", scope_id="", local_date=today - dt.timedelta(days=7),
+        hour_start__lt=last_week_cutoff, transactions__isnull=False,
+    ).values_list("transactions", "revenue", "pos_footfall_in"):
+        previous = last or (0, 0, 0)
+        last = (previous[0] + transactions, previous[1] + revenue, previous[2] + (covered or 0))
+    today_numbers, last_numbers = _pos_public(pos), _pos_public(last)
+    change = None
+    if today_numbers["conversion_rate"] is not None and last_numbers["conversion_rate"] is not None:
+        change = round((today_numbers["conversion_rate"] - last_numbers["conversion_rate"]) * 100, 2)
+    return {"today": today_numbers, "same_weekday_last_week": last_numbers, "change_points": change}
+
+
 def realtime_read(store: Store, now: dt.datetime | None = None) -> dict:
     """Now: people in the store (today's in − out, else people in view), per zone, queue lengths, cameras."""
     now = now or timezone.now()
@@ -86,13 +119,14 @@ def realtime_read(store: Store, now: dt.datetime | None = None) -> dict:
     last_week_start = local_day_bounds(store, today - dt.timedelta(days=7))[0]
     elapsed = now - day_start
 
-    counts = EntranceEvent.objects.filter(store=store, ts__gte=day_start, ts__lt=now).aggregate(
+    # Customers only (GUIDE §2 Staff): a staff mark takes its track's crossings out as soon as it arrives.
+    counts = EntranceEvent.objects.filter(customer_q(), store=store, ts__gte=day_start, ts__lt=now).aggregate(
         n_in=Count("id", filter=Q(direction="in")), n_out=Count("id", filter=Q(direction="out"))
     )
     in_times = list(
-        EntranceEvent.objects.filter(store=store, ts__gte=day_start, ts__lt=now, direction="in").values_list(
-            "ts", flat=True
-        )
+        EntranceEvent.objects.filter(
+            customer_q(), store=store, ts__gte=day_start, ts__lt=now, direction="in"
+        ).values_list("ts", flat=True)
     )
     buckets = hour_buckets(store.tzinfo, day_start, now)
     today_by_hour: dict[int, int] = defaultdict(int)
@@ -153,8 +187,10 @@ def realtime_read(store: Store, now: dt.datetime | None = None) -> dict:
         "cameras": cameras,
         "footfall": {"in": counts["n_in"], "out": counts["n_out"]},
         "footfall_today": footfall_today,
+        "staff_crossings_today": staff_crossings_count(store.pk, day_start, now),
         "footfall_same_weekday_last_week": last_week_so_far,
         "change_pct": _pct(footfall_today, last_week_so_far),
+        "conversion": _conversion_today(store, buckets, in_times, now, today, last_week_start + elapsed),
         "hourly": [
             {
                 "hour": hour,
@@ -191,6 +227,7 @@ def realtime_read_many(stores: list[Store], now: dt.datetime | None = None) -> d
             "cameras_total",
             "footfall_today",
             "footfall_same_weekday_last_week",
+            "staff_crossings_today",
         )
     }
     return {
@@ -263,6 +300,9 @@ def comprehensive_read(
             "footfall_dod_pct",
             "footfall_wow_pct",
             "footfall_vs_weekday_avg_pct",
+            "transactions",
+            "revenue",
+            "pos_footfall_in",
         )
     ):
         day = daily.setdefault(
@@ -281,8 +321,10 @@ def comprehensive_read(
                 "wow_pct": None,
                 "vs_weekday_avg_pct": None,
                 "peak_occupancy": 0,
+                "_pos": None,
             },
         )
+        _pos_add(day, row)
         day["footfall"] += row["footfall_in"]
         day["footfall_out"] += row["footfall_out"]
         day["unique_visitors"] += row["unique_visitors"]
@@ -299,7 +341,12 @@ def comprehensive_read(
                 vs_weekday_avg_pct=row["footfall_vs_weekday_avg_pct"],
             )
     series = []
+    period_pos = None
     for day in sorted(daily.values(), key=lambda d: d["date"]):
+        pos = day.pop("_pos")
+        day.update(_pos_public(pos))
+        if pos is not None:
+            period_pos = [a + b for a, b in zip(period_pos or (0, 0, 0), pos, strict=True)]
         wait = day.pop("_wait")
         day["avg_queue_wait"] = round(wait / day["queue_served"], 1) if day["queue_served"] else None
         wait_sum += wait
@@ -315,6 +362,7 @@ def comprehensive_read(
         totals["peak_occupancy"] = max(totals["peak_occupancy"], day["peak_occupancy"])
         series.append(day)
     totals["avg_queue_wait"] = round(wait_sum / totals["queue_served"], 1) if totals["queue_served"] else None
+    totals.update(_pos_public(period_pos))
     result = {
         "period": {"start": start, "end": last, "days": (last - start).days + 1},
         "stores": [{"store_id": s.store_id, "name": s.name, "timezone": s.timezone} for s in stores],
@@ -326,6 +374,29 @@ def comprehensive_read(
         result["shelves"] = _scope_totals(rows, "shelf", "interactions", "dwell_avg", "interactions", "avg_dwell")
         result["queues"] = _scope_totals(rows, "queue", "served", "wait_avg", "served", "avg_wait")
     return result
+
+
+def _pos_add(day: dict, row: dict) -> None:
+    """Sum a store-day's POS numbers (transactions, revenue, footfall of the hours with POS data)."""
+    if row["transactions"] is None:
+        return
+    previous = day["_pos"] or (0, 0, 0)
+    day["_pos"] = (previous[0] + row["transactions"], previous[1] + row["revenue"],
+                   previous[2] + (row["pos_footfall_in"] or 0))
+
+
+def _pos_public(pos) -> dict:
+    """Conversion numbers as the API shows them (GUIDE §2); all None for a period without POS data."""
+    from analytics.aggregation import pos_ratios
+
+    numbers = pos_ratios(*(pos or (None, None, 0)))
+    numbers.pop("pos_footfall_in")
+    for name in ("revenue", "avg_transaction_value", "revenue_per_visitor"):
+        if numbers[name] is not None:
+            numbers[name] = round(float(numbers[name]), 3)
+    if numbers["conversion_rate"] is not None:
+        numbers["conversion_rate"] = round(numbers["conversion_rate"], 4)
+    return numbers
 
 
 def _scope_totals(rows, scope: str, count_field: str, avg_field: str, count_name: str, avg_name: str) -> dict:

@@ -180,7 +180,12 @@ class RealtimeSerializer(serializers.Serializer):
     footfall = serializers.DictField(child=serializers.IntegerField(), help_text="{in, out} today")
     footfall_today = serializers.IntegerField()
     footfall_same_weekday_last_week = serializers.IntegerField(help_text="Up to the same local time")
+    staff_crossings_today = serializers.IntegerField(help_text="Door crossings of staff tracks, left out of footfall")
     change_pct = serializers.FloatField(allow_null=True)
+    conversion = serializers.DictField(
+        help_text="Point of sale today so far and on the same weekday last week up to the same local time: "
+                  "{today: {transactions, revenue, conversion_rate, avg_transaction_value, revenue_per_visitor}, "
+                  "same_weekday_last_week: {…}, change_points}; null figures = no POS data (never 0%)")
     hourly = HourCompareSerializer(many=True, required=False)
     stores = serializers.ListField(child=serializers.DictField(), help_text="Per store, same fields")
 
@@ -199,6 +204,13 @@ class TotalsSerializer(serializers.Serializer):
     queue_served = serializers.IntegerField()
     avg_queue_wait = serializers.FloatField(allow_null=True, help_text="Seconds, weighted by people served")
     peak_occupancy = serializers.IntegerField()
+    # Point of sale (GUIDE §2); null where the period has no POS data, never 0.
+    transactions = serializers.IntegerField(allow_null=True, help_text="Sales (refunds do not count)")
+    revenue = serializers.FloatField(allow_null=True, help_text="Net of refunds, in the store's currency")
+    conversion_rate = serializers.FloatField(
+        allow_null=True, help_text="transactions ÷ footfall in of the hours that have POS data (0..1)")
+    avg_transaction_value = serializers.FloatField(allow_null=True, help_text="revenue ÷ transactions")
+    revenue_per_visitor = serializers.FloatField(allow_null=True, help_text="revenue ÷ footfall in (POS hours)")
 
 
 class DailySerializer(TotalsSerializer):
@@ -246,14 +258,15 @@ class SpikeSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     metric = serializers.CharField(
-        help_text="footfall, zone_entries, shelf_interactions, queue_served or camera_<fault>"
+        help_text="footfall, zone_entries, shelf_interactions, queue_served, camera_<fault>, or conversion (kind "
+                  "conversion: transactions fell while footfall held; observed/expected are transactions)"
     )
     scope_id = serializers.CharField(allow_blank=True)
     observed = serializers.FloatField()
     expected = serializers.FloatField()
     score = serializers.FloatField(help_text="Signed deviation in robust spreads (MAD)")
     direction = serializers.ChoiceField(choices=["up", "down"])
-    kind = serializers.ChoiceField(choices=["traffic", "data_fault"])
+    kind = serializers.ChoiceField(choices=["traffic", "data_fault", "conversion"])
     hours = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.CharField())
     cameras = serializers.ListField(child=serializers.CharField())
@@ -282,7 +295,8 @@ class AnalysisSerializer(serializers.Serializer):
     period = PeriodSerializer()
     baseline = serializers.DictField()
     metrics = serializers.DictField(
-        child=UpliftSerializer(), help_text="footfall, zone_visits, shelf_interactions, queue_wait"
+        child=UpliftSerializer(),
+        help_text="footfall, zone_visits, shelf_interactions, queue_wait, conversion, revenue (POS)",
     )
     verdict = serializers.CharField()
 

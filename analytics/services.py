@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # --- Hourly and daily aggregation ----------------------------------------------------------------
 
-_COUNT_FIELDS = ("footfall_in", "footfall_out", "entries", "interactions", "served")
+_COUNT_FIELDS = ("footfall_in", "footfall_out", "entries", "interactions", "served", "staff_crossings", "staff_seconds")
 _METRIC_FIELDS = (
     "footfall_in",
     "footfall_out",
@@ -40,6 +40,14 @@ _METRIC_FIELDS = (
     "wait_p90",
     "wait_max",
     "peak_occupancy",
+    "staff_crossings",
+    "staff_seconds",
+    "transactions",
+    "revenue",
+    "pos_footfall_in",
+    "conversion_rate",
+    "avg_transaction_value",
+    "revenue_per_visitor",
 )
 # The number a scope's trends (day over day, week over week, vs 4 same weekdays) are computed on.
 TREND_FIELD = {
@@ -82,6 +90,7 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
     if not buckets:
         return set()
     result = aggregate_range(store.pk, buckets, _entrance_cameras(store), _day_starts(store, buckets))
+    _pos_hours_apply(store, buckets, result)
     cameras = list(store.cameras.filter(enabled=True))
     for index in range(len(buckets)):
         for camera in cameras:  # an enabled camera gets a row even when silent: a flat line is a signal
@@ -135,6 +144,29 @@ def store_hours_aggregate(store: Store, start: dt.datetime, end: dt.datetime, no
     return {b.local_date for b in buckets}
 
 
+def _pos_hours_apply(store: Store, buckets, result) -> None:
+    """Transactions and revenue of each store-local hour (pos app) onto the store scope, with conversion."""
+    from analytics.aggregation import Numbers, pos_ratios
+    from pos.selectors import pos_hours_read
+
+    bounds = [b.start for b in buckets] + [buckets[-1].end]
+    for index, (transactions, revenue) in pos_hours_read(store.pk, bounds).items():
+        target = result.get((index, "store", "")) or result.setdefault((index, "store", ""), Numbers())
+        for name, value in pos_ratios(transactions, revenue, target.footfall_in).items():
+            setattr(target, name, value)
+
+
+def _pos_day_numbers(hourly_rows) -> dict:
+    """A day's POS numbers from its store-scope hourly rows: sums over the hours that have POS data."""
+    from analytics.aggregation import pos_ratios
+
+    covered = [row for row in hourly_rows if row["transactions"] is not None]
+    if not covered:
+        return pos_ratios(None, None, 0)
+    return pos_ratios(sum(row["transactions"] for row in covered), sum(row["revenue"] for row in covered),
+                      sum(row["footfall_in"] for row in covered))
+
+
 def metrics_version_key(store_pk: int) -> str:
     """Cache key of a number that changes whenever the store's hourly metrics change (read caches key on it)."""
     return f"wink:analytics:metrics-version:{store_pk}"
@@ -173,9 +205,12 @@ def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
         # Peak occupancy is the hourly maximum: the day pass skips the occupancy sweeps.
         day_pass = aggregate_range(store.pk, [Bucket(start, end, day, 0)], entrance, {0: start}, occupancy=False)
         hourly: dict[tuple[str, str], dict] = {}
+        store_hours: list[dict] = []
         for row in HourlyMetric.objects.filter(store=store, local_date=day).values(
-            "scope", "scope_id", *_COUNT_FIELDS, "peak_occupancy"
+            "scope", "scope_id", *_COUNT_FIELDS, "peak_occupancy", "transactions", "revenue"
         ):
+            if row["scope"] == "store":
+                store_hours.append(row)
             sums = hourly.setdefault(
                 (row["scope"], row["scope_id"]), dict.fromkeys((*_COUNT_FIELDS, "peak_occupancy"), 0)
             )
@@ -187,6 +222,8 @@ def store_days_aggregate(store: Store, dates: Iterable[dt.date]) -> None:
         for scope, scope_id in scopes:
             fields = day_pass.get((0, scope, scope_id), Numbers()).as_fields()
             fields.update(hourly.get((scope, scope_id), {}))
+            if scope == "store":
+                fields.update(_pos_day_numbers(store_hours))
             rows.append(DailyMetric(store=store, scope=scope, scope_id=scope_id, date=day, **fields))
         with transaction.atomic():
             DailyMetric.objects.bulk_create(

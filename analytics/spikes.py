@@ -14,6 +14,10 @@ Before calling a deviation traffic, the cameras behind the metric are checked fo
 Faulty camera-hours are reported as `kind = "data_fault"` and a metric deviation in such an hour is
 reported as a data fault too, never as traffic. `coverage` = share of camera-hours of the period
 without a fault (1.0 = every camera worked all the time).
+
+Conversion (POS data, GUIDE §2): an hour whose transactions fall well below its slot's usual conversion × its
+footfall while footfall holds is a finding of its own, `kind = "conversion"` (staffing, stock-outs), metric
+`conversion`, observed/expected in transactions. Hours without POS data are never evidence.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ class SpikeSettings:
     flat_hours: int = 3
     ratio_factor: float = 3.0
     min_in_out: int = 20
+    # Conversion drop (POS data): an hour with at least this footfall whose transactions fall `threshold`
+    # binomial spreads and `conversion_drop` (relative) below the usual conversion of its slot, while footfall
+    # holds (at least `footfall_hold` of its usual level).
+    min_conversion_footfall: int = 20
+    conversion_drop: float = 0.25
+    footfall_hold: float = 0.75
 
 
 @dataclass
@@ -115,7 +125,7 @@ def _load(store: Store, start: dt.datetime, end: dt.datetime, weeks: int) -> tup
     base = HourlyMetric.objects.filter(
         store=store, scope__in=("store", "camera"), local_date__gte=first_day, local_date__lte=last_day
     ).annotate(dow=ExtractIsoWeekDay("local_date"))
-    counts = ("scope", "scope_id", "dow", "local_hour", *_ACTIVITY)
+    counts = ("scope", "scope_id", "dow", "local_hour", *_ACTIVITY, "transactions", "conversion_rate")
     fields = (*counts, "hour_start", "camera_online")
     history_start = start - dt.timedelta(weeks=weeks, days=1)
     history_qs = base.filter(hour_start__gte=history_start, hour_start__lt=start).order_by("hour_start")
@@ -240,6 +250,19 @@ def spikes_detect(
                     "cameras": sorted(faulty),
                 }
             )
+    for row in period.get(("store", ""), []):
+        drop = _conversion_drop(row, past("store", "", row), config)
+        if drop is None:
+            continue
+        faulty = {cam: reasons for cam, reasons in faults.get(row["hour_start"], {}).items()
+                  if cam in feeds["footfall"] or not feeds["footfall"]}
+        hourly_spikes.append({
+            "metric": "conversion", "scope_id": "", "hour": row["hour_start"], **drop, "direction": "down",
+            # Footfall from a faulty door camera cannot show that conversion fell: a data fault, not a finding.
+            "kind": SpikeAlert.Kind.DATA_FAULT if faulty else SpikeAlert.Kind.CONVERSION,
+            "reasons": sorted({r for reasons in faulty.values() for r in reasons}) or ["footfall_held"],
+            "cameras": sorted(faulty),
+        })
     for camera, row, reason, observed, expected in fault_rows:
         hourly_spikes.append(
             {
@@ -261,6 +284,30 @@ def spikes_detect(
     report.coverage = round(1.0 - faulty_hours / camera_hours, 4) if camera_hours else (1.0 if period else 0.0)
     report.spikes = _merge(store, hourly_spikes, period.get(("store", ""), []))
     return report
+
+
+def _conversion_drop(row: dict, past_rows: list[dict], config: SpikeSettings) -> dict | None:
+    """A conversion drop while footfall holds (staffing, stock-outs): observed vs expected transactions.
+
+    The usual conversion is the median over the slot's past hours that have POS data; hours without POS
+    data (conversion None) are never evidence either way."""
+    if row.get("conversion_rate") is None or row["footfall_in"] < config.min_conversion_footfall:
+        return None
+    usual = [r for r in past_rows if r.get("conversion_rate") is not None
+             and r["footfall_in"] >= config.min_conversion_footfall]
+    if len(usual) < config.min_history:
+        return None
+    rate = _median([r["conversion_rate"] for r in usual])
+    footfall = _median([float(r["footfall_in"]) for r in usual])
+    if rate <= 0 or row["footfall_in"] < config.footfall_hold * footfall:
+        return None  # footfall fell too: the footfall spike tells that story
+    expected = rate * row["footfall_in"]
+    observed = float(row["transactions"])
+    spread = math.sqrt(max(expected * (1.0 - min(rate, 0.99)), 1.0))
+    score = (observed - expected) / spread
+    if score > -config.threshold or row["conversion_rate"] > (1.0 - config.conversion_drop) * rate:
+        return None
+    return {"observed": observed, "expected": expected, "score": score}
 
 
 def _merge(store: Store, hourly: list[dict], store_rows: list[dict]) -> list[dict]:
@@ -349,7 +396,9 @@ def spikes_notify(store: Store, alerts: list[SpikeAlert]) -> None:
     """Tell the store's alert channels about spikes seen for the first time (re-runs stay quiet)."""
     lines = []
     for alert in alerts:
-        what = "Data fault" if alert.kind == SpikeAlert.Kind.DATA_FAULT else "Traffic spike"
+        what = {SpikeAlert.Kind.DATA_FAULT: "Data fault",
+                SpikeAlert.Kind.CONVERSION: "Conversion drop while footfall held (staffing? stock-out?)"}.get(
+            alert.kind, "Traffic spike")
         local_start = alert.start.astimezone(store.tzinfo)
         lines.append(
             f"{what}: {alert.metric}{' ' + alert.scope_id if alert.scope_id else ''} {alert.direction} "

@@ -25,11 +25,14 @@ def load_bytetrack():
 class ByteTrackAdapter:
     """Exposes update(t, dets) / tracks / removed like vision.tracker.Tracker.
 
-    Library defaults except frame_rate (so its lost-track buffer is in real time, 1 s by default).
+    Library defaults except frame_rate and the lost-track buffer: the library keeps a lost track
+    `lost_track_buffer` frames at 30 fps (30 = 1 s); we give it `lost_seconds` (10 s, as our tracker
+    keeps them, GUIDE §2), so the comparison is not won by a longer memory.
     """
 
-    def __init__(self, fps: float, frame_size=None, **kwargs):
+    def __init__(self, fps: float, frame_size=None, lost_seconds: float = 10.0, **kwargs):
         self.sv, cls = load_bytetrack()
+        kwargs.setdefault("lost_track_buffer", round(30 * lost_seconds))
         self.bt = cls(frame_rate=fps, **kwargs)
         self.frame_size = frame_size
         self._states: dict[int, TrackState] = {}

@@ -1,9 +1,10 @@
 """CLEAR-MOT (MOTA, ID switches) and IDF1, computed with numpy/scipy.
 
 motmetrics 1.4 calls np.asfarray (gone in NumPy 2), so the benches score with this small module,
-which follows the usual definitions (py-motmetrics / TrackEval): IoU >= 0.5 for a match; MOTA keeps
-the previous frame's correspondences when still valid; IDF1 from a global one-to-one gt↔track id
-assignment that maximises the number of matched frames.
+which follows TrackEval's definitions (its CLEAR and Identity metrics): IoU >= 0.5 for a match; per
+frame the assignment maximises IoU with a large bonus for the previous frame's pairs (so they are kept
+while still valid); IDF1 from a global one-to-one gt↔track id assignment that maximises the number of
+matched frames. vision/tests/test_mot_metrics_trackeval.py checks it against TrackEval on the same files.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+_EPS = np.finfo("float").eps
 
 
 def iou_xywh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -35,7 +38,8 @@ def evaluate(gt: np.ndarray, hyp: np.ndarray, frames: list[int] | None = None, t
     for r in hyp:
         h_by[int(r[0])].append(r)
     n_gt = n_hyp = fn = fp = idsw = 0
-    last_match: dict[int, int] = {}
+    last_match: dict[int, int] = {}  # gt id -> hyp id it was last matched to
+    prev_step: dict[int, int] = {}  # the same, for the previous scored frame only
     pair_counts: dict[tuple[int, int], int] = defaultdict(int)
     gt_counts: dict[int, int] = defaultdict(int)
     hyp_counts: dict[int, int] = defaultdict(int)
@@ -52,33 +56,32 @@ def evaluate(gt: np.ndarray, hyp: np.ndarray, frames: list[int] | None = None, t
         if ng == 0 or nh == 0:
             fn += ng
             fp += nh
+            prev_step = {}
             continue
         iou = iou_xywh(g[:, 2:6], h[:, 2:6])
         # IDF1 pair counts: every gt/hyp pair that overlaps enough in this frame.
         gi, hi = np.nonzero(iou >= thr)
         for a, b in zip(gi, hi):
             pair_counts[(int(g[a, 1]), int(h[b, 1]))] += 1
-        # CLEAR-MOT: keep previous correspondences first, then Hungarian on the rest.
-        cost = np.where(iou >= thr, 1 - iou, 1e6)
+        # CLEAR-MOT as TrackEval does it: maximise IoU (pairs under the threshold score 0) with a bonus of
+        # 1000 for the pair matched at the previous scored frame; a switch = a gt matched to another id than
+        # the one it was last matched to (at any earlier frame).
         gids = g[:, 1].astype(int)
         hids = h[:, 1].astype(int)
-        for a, gid in enumerate(gids):
-            prev = last_match.get(gid)
-            if prev is not None:
-                hits = np.flatnonzero(hids == prev)
-                if len(hits) and iou[a, hits[0]] >= thr:
-                    cost[a, :] = np.where(cost[a, :] < 1e6, cost[a, :] + 10, 1e6)
-                    cost[a, hits[0]] = -1
-        rows, cols = linear_sum_assignment(cost)
-        matched = 0
+        prev = np.array([prev_step.get(int(gid), -(10**9)) for gid in gids])
+        score = 1000.0 * (hids[None, :] == prev[:, None]) + iou
+        score[iou < thr - _EPS] = 0.0
+        rows, cols = linear_sum_assignment(-score)
+        ok = score[rows, cols] > _EPS
+        rows, cols = rows[ok], cols[ok]
+        matched = len(rows)
+        prev_step = {}
         for a, b in zip(rows, cols):
-            if cost[a, b] >= 1e6:
-                continue
-            matched += 1
-            gid, hid = gids[a], hids[b]
+            gid, hid = int(gids[a]), int(hids[b])
             if gid in last_match and last_match[gid] != hid:
                 idsw += 1
             last_match[gid] = hid
+            prev_step[gid] = hid
         fn += ng - matched
         fp += nh - matched
     # IDF1: one-to-one gt id ↔ hyp id maximising matched frames.

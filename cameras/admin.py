@@ -41,9 +41,17 @@ class CameraAdminForm(forms.ModelForm):
                   "http:// or https:// with a host.",
     )
 
+    detect_url = forms.CharField(
+        label="New detect stream URL", required=False, strip=False, max_length=1000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Optional substream to detect on (e.g. 640x360 at 5 fps). Write-only: leave empty to keep the "
+                  "current one (shown masked above); tick 'Clear detect stream' to detect on the main stream again.",
+    )
+    clear_detect_url = forms.BooleanField(label="Clear detect stream", required=False)
+
     class Meta:
         model = Camera
-        fields = ["store", "camera_id", "name", "enabled", "capabilities", "rtsp_url", "frame_rate",
+        fields = ["store", "camera_id", "name", "enabled", "capabilities", "rtsp_url", "detect_url", "frame_rate",
                   "detection_interval", "min_dwell_seconds", "anchor"]
 
     def clean_rtsp_url(self):
@@ -52,19 +60,27 @@ class CameraAdminForm(forms.ModelForm):
             return self.instance.rtsp_url
         return value
 
+    def clean_detect_url(self):
+        value = self.cleaned_data.get("detect_url", "")
+        if not value and self.instance.pk and not self.data.get("clear_detect_url"):
+            return self.instance.detect_url
+        return value
+
 
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
-    list_display = ["camera_id", "name", "store", "enabled", "status", "last_heartbeat", "masked_rtsp_url"]
+    list_display = ["camera_id", "name", "store", "enabled", "status", "last_heartbeat", "masked_rtsp_url",
+                    "masked_detect_url"]
     list_filter = ["enabled", "status", "store__organization", "store"]
     search_fields = ["camera_id", "name", "store__store_id", "store__name"]
     list_select_related = ["store"]
-    readonly_fields = ["masked_rtsp_url", "status", "last_heartbeat", "masked_last_error", "config_version",
-                       "created_at", "updated_at"]
+    readonly_fields = ["masked_rtsp_url", "masked_detect_url", "status", "last_heartbeat", "masked_last_error",
+                       "config_version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["store", "camera_id", "name", "enabled", "capabilities"]}),
-        ("Stream", {"fields": ["masked_rtsp_url", "rtsp_url", "frame_rate", "detection_interval"]}),
+        ("Stream", {"fields": ["masked_rtsp_url", "rtsp_url", "masked_detect_url", "detect_url", "clear_detect_url",
+                               "frame_rate", "detection_interval"]}),
         ("Analytics", {"fields": ["min_dwell_seconds", "anchor"]}),
         ("Status", {"fields": ["status", "last_heartbeat", "masked_last_error", "config_version", "created_at",
                                "updated_at"]}),
@@ -73,6 +89,10 @@ class CameraAdmin(admin.ModelAdmin):
     @admin.display(description="RTSP URL")
     def masked_rtsp_url(self, camera: Camera) -> str:
         return camera.masked_rtsp_url
+
+    @admin.display(description="Detect stream URL")
+    def masked_detect_url(self, camera: Camera) -> str:
+        return camera.masked_detect_url or "(main stream)"
 
     @admin.display(description="Last error")
     def masked_last_error(self, camera: Camera) -> str:

@@ -72,6 +72,11 @@ class Store(models.Model):
     store_id = models.SlugField(max_length=100, unique=True, help_text="Public slug, e.g. store_demo_001")
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Issue #17: beyond staff zones, tell staff by their uniform's colours (vision/uniform.py); off by default.
+    staff_uniform_model = models.BooleanField(
+        default=False, help_text="Learn the staff uniform in staff zones and leave matching people out of customer "
+                                 "numbers (takes effect when the store's cameras next reload their config)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -108,6 +113,13 @@ class Camera(models.Model):
         max_length=1000, blank=True, validators=[validate_stream_url],
         help_text="rtsp://, rtsps://, http:// or https:// with a host. Stored; never shown back with its password",
     )
+    # Optional lower-resolution stream to run detection on (a camera's substream, as Frigate's `detect` role):
+    # the runner reads it; screenshots and audits keep the main stream. Same rules and masking as rtsp_url.
+    detect_url = EncryptedTextField(
+        max_length=1000, blank=True, validators=[validate_stream_url],
+        help_text="Optional detect stream (e.g. the substream, 640x360 at 5 fps); empty = detect on the main stream. "
+                  "rtsp://, rtsps://, http:// or https:// with a host. Stored; never shown back with its password",
+    )
     enabled = models.BooleanField(default=True)
     capabilities = models.JSONField(default=list, blank=True, validators=[validate_capabilities])
     frame_rate = models.FloatField(
@@ -139,6 +151,26 @@ class Camera(models.Model):
     @property
     def masked_rtsp_url(self) -> str:
         return mask_url_password(self.rtsp_url)
+
+    @property
+    def masked_detect_url(self) -> str:
+        return mask_url_password(self.detect_url) if self.detect_url else ""
+
+    @property
+    def analysed_url(self) -> str:
+        """The stream the workers detect on: the detect stream when set, else the main stream."""
+        return self.detect_url or self.rtsp_url
+
+    @property
+    def masked_analysed_url(self) -> str:
+        return mask_url_password(self.analysed_url) if self.analysed_url else ""
+
+    def clean(self) -> None:
+        super().clean()
+        # screenshots and audits read the main stream: a detect stream alone would leave zones undrawable
+        if self.detect_url and not self.rtsp_url:
+            raise ValidationError({"detect_url": "needs the main stream URL (rtsp_url) too: screenshots and "
+                                                 "audits use the main stream"})
 
     @property
     def public_last_error(self) -> str:

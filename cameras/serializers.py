@@ -26,6 +26,12 @@ class CameraSerializer(serializers.ModelSerializer):
                                      trim_whitespace=False,
                                      help_text="rtsp://, rtsps://, http:// or https:// with a host; org admins only")
     rtsp_url_masked = serializers.CharField(source="masked_rtsp_url", read_only=True)
+    # The detect stream (substream): same rules as rtsp_url; empty = detect on the main stream.
+    detect_url = serializers.CharField(required=False, allow_blank=True, max_length=1000, write_only=True,
+                                       trim_whitespace=False,
+                                       help_text="Optional detect stream (substream), same rules as rtsp_url; "
+                                                 "empty = detect on the main stream; org admins only")
+    detect_url_masked = serializers.CharField(source="masked_detect_url", read_only=True)
     capabilities = serializers.ListField(
         child=serializers.ChoiceField(choices=CAPABILITIES), required=False, default=list
     )
@@ -33,7 +39,8 @@ class CameraSerializer(serializers.ModelSerializer):
     class Meta:
         model = Camera
         fields = [
-            "id", "camera_id", "name", "store", "store_id", "rtsp_url", "rtsp_url_masked", "enabled",
+            "id", "camera_id", "name", "store", "store_id", "rtsp_url", "rtsp_url_masked", "detect_url",
+            "detect_url_masked", "enabled",
             "capabilities", "frame_rate", "detection_interval", "min_dwell_seconds", "anchor",
             "status", "last_heartbeat", "last_error", "config_version", "created_at",
         ]
@@ -51,3 +58,15 @@ class CameraSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         return value
+
+    def validate_detect_url(self, value: str) -> str:
+        return self.validate_rtsp_url(value)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        rtsp_url = attrs.get("rtsp_url", self.instance.rtsp_url if self.instance else "")
+        detect_url = attrs.get("detect_url", self.instance.detect_url if self.instance else "")
+        if detect_url and not rtsp_url:  # the model's clean() says the same for the admin
+            raise serializers.ValidationError({"detect_url": "needs the main stream URL (rtsp_url) too: "
+                                                             "screenshots and audits use the main stream"})
+        return attrs

@@ -25,9 +25,9 @@ class CameraViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
                     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Cameras of the stores the caller can see. `POST /api/cameras` as in the deployment guide.
 
-    Members of an organisation may create and edit its cameras; setting or changing `rtsp_url` (the server opens
-    that URL) is for organisation admins (and staff): a create with a URL, or an update whose body has `rtsp_url` at
-    all, is 403 for a plain member.
+    Members of an organisation may create and edit its cameras; setting or changing `rtsp_url` or `detect_url` (the
+    server opens those URLs) is for organisation admins (and staff): a create with a URL, or an update whose body
+    has `rtsp_url` or `detect_url` at all, is 403 for a plain member.
     """
 
     serializer_class = CameraSerializer
@@ -49,7 +49,8 @@ class CameraViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
             store = store_get_or_create_default()
             if not store_list_for_user(request.user).filter(pk=store.pk).exists():
                 raise PermissionDenied("you have no access to the default store; pass store_id")
-        if data.get("rtsp_url") and not user_is_organization_admin(request.user, store.organization):
+        if (data.get("rtsp_url") or data.get("detect_url")) and not user_is_organization_admin(
+                request.user, store.organization):
             raise PermissionDenied(URL_ADMINS_ONLY)
         if data.get("camera_id") and store.cameras.filter(camera_id=data["camera_id"]).exists():
             raise ValidationError({"camera_id": f"{data['camera_id']!r} already exists in {store.store_id}"})
@@ -64,7 +65,7 @@ class CameraViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         new_slug = serializer.validated_data.get("camera_id")
         instance = serializer.instance
         # Any rtsp_url in the body, even the stored one: comparing would let members test guesses of the password.
-        if ("rtsp_url" in serializer.validated_data
+        if (("rtsp_url" in serializer.validated_data or "detect_url" in serializer.validated_data)
                 and not user_is_organization_admin(self.request.user, instance.store.organization)):
             raise PermissionDenied(URL_ADMINS_ONLY)
         if new_slug and instance.store.cameras.filter(camera_id=new_slug).exclude(pk=instance.pk).exists():

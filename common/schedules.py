@@ -32,6 +32,9 @@ BEAT_SCHEDULE["analytics-daily-insights"] = {
     "task": "analytics.tasks.insights_daily_task", "schedule": crontab(hour=5, minute=30),
 }
 
+# Count audits (audits/tasks.py): delete evidence of finished audits and past AUDIT_RETENTION_DAYS (default 14).
+BEAT_SCHEDULE["audits-evidence-cleanup"] = {"task": "audits.tasks.audit_evidence_cleanup_task", "schedule": 3600.0}
+
 
 def beat_schedule() -> dict[str, dict]:
     """BEAT_SCHEDULE under the PeriodicTask names sync_beat_schedules uses (one row per entry, never two)."""

@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard.pages import analytics as analytics_pages
+from dashboard.pages import audits as audit_pages
 from dashboard.pages import cameras as camera_pages
+from dashboard.pages import pos as pos_pages
 from dashboard.pages import zones as zone_pages
 
 urlpatterns = [
@@ -24,5 +26,8 @@ urlpatterns = [
     path("cameras/<int:pk>/zones/", zone_pages.zone_editor, name="zone-editor"),
     path("cameras/<int:pk>/zones/capture", zone_pages.zone_screenshot_capture, name="zone-screenshot-capture"),
     # point-of-sale pages (dashboard/pages/pos.py) go here
+    path("stores/<slug:store_id>/pos/", pos_pages.store_pos, name="store-pos"),
     # count-audit pages (dashboard/pages/audits.py) go here
+    path("audits/<int:pk>/", audit_pages.audit_page, name="audit-page"),
+    path("audits/<int:pk>/frame", audit_pages.audit_frame, name="audit-frame"),
 ]

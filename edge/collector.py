@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from edge.audit import EdgeAuditRecorder
 from edge.buffer import EventBuffer
 from edge.client import ApiResult, Backoff, IngestClient
 from edge.config import EdgeCamera, EdgeConfig
@@ -51,6 +52,7 @@ def banner(config: EdgeConfig) -> str:
         lines += [
             f"{number}. Camera ID: {camera.camera_id}",
             f"   RTSP: {mask_password(camera.rtsp)}",
+            *([f"   Detect stream: {mask_password(camera.detect_url)}"] if camera.detect_url else []),
             f"   Capabilities: {', '.join(camera.capabilities)}",
         ]
         if vision.entrance_line:
@@ -160,6 +162,7 @@ class EdgeCameraLoop(FrameSink):
         self.finished = threading.Event()
         self.error = ""
         self.source = None
+        self.audit: EdgeAuditRecorder | None = None  # count-audit evidence (edge/audit.py), set by the collector
 
     def run(self, stop: threading.Event) -> None:
         try:
@@ -184,13 +187,15 @@ class EdgeCameraLoop(FrameSink):
     def on_frame(self, pipeline: EventPipeline | None, step: FrameStep) -> None:
         self.frames += 1
         self.live = pipeline.live_state()
+        if self.audit is not None:
+            self.audit.on_frame(pipeline, step)  # keeps frames only during an audit window
 
     def on_finish(self, pipeline: EventPipeline) -> None:
         self.live = pipeline.live_state()
 
 
 def default_source_factory(camera: EdgeCamera):
-    return open_source(camera.rtsp, sample_fps=camera.fps)
+    return open_source(camera.analysed_url, sample_fps=camera.fps)  # the detect stream when configured
 
 
 class EdgeCollector:
@@ -209,10 +214,15 @@ class EdgeCollector:
         self.senders = {c.camera_id: CameraSender(c, config, self.client, self.buffers[c.camera_id])
                         for c in config.cameras}
         self.runners: dict[str, EdgeCameraLoop] = {}
+        # count audits: evidence next to the event buffers (never inside a camera's buffer directory)
+        audit_dir = config.buffer_dir.with_name(config.buffer_dir.name + "-audits")
+        self.audits = {c.camera_id: EdgeAuditRecorder(c.camera_id, c.api_key, self.client, audit_dir / c.camera_id)
+                       for c in config.cameras}
         self.threads: list[threading.Thread] = []
         self.started_at = time.monotonic()
 
-    def _detect(self, image):
+    def _detect(self, image, config=None):
+        """One frame of a camera through its detection plan (``config``: its vision config; vision.tiling)."""
         if self._detector is None:
             with self._detect_lock:
                 if self._detector is None:
@@ -222,6 +232,8 @@ class EdgeCollector:
                     config = DetectorConfig.from_env().replace(**self.config.detector)
                     self._detector = detector_create(config)
         with self._detect_lock:  # one model for all cameras; inference is the bottleneck anyway
+            if hasattr(self._detector, "detect_camera"):
+                return self._detector.detect_camera(image, config)
             return self._detector.detect_one(image)
 
     def start(self) -> None:
@@ -231,6 +243,8 @@ class EdgeCollector:
             self.runners[camera.camera_id] = runner
             self._spawn(f"vision-{camera.camera_id}", runner.run)
             self._spawn(f"send-{camera.camera_id}", self.senders[camera.camera_id].run)
+            runner.audit = self.audits[camera.camera_id]
+            self._spawn(f"audit-{camera.camera_id}", self.audits[camera.camera_id].run)
         self._spawn("heartbeat", self._heartbeat_loop)
 
     def _spawn(self, name: str, target: Callable) -> None:

@@ -7,7 +7,9 @@ precision, imgsz, conf, iou, threads}: these win over the DETECTOR_* environment
 
 Per camera (guide): camera_id, rtsp, capabilities, screenshot_size, entrance_line, zones, shelves.
 Optional: inside_point, queues, fps (4), zone_types, min_dwell_seconds, anchor, and `api_key` (a
-per-camera key overriding the top-level one: keys may be bound to one camera).
+per-camera key overriding the top-level one: keys may be bound to one camera), `detect_url` (a substream to
+detect on, e.g. 640x360 at 5 fps; the same URL rule as the server's camera URLs; geometry drawn on the main
+stream's screenshot scales to its frames).
 Capabilities: entrance (needs entrance_line), zones (needs zones), shelves (needs shelves),
 queue/queues (needs queues). Geometry the capabilities do not enable is ignored with a warning.
 
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 
 from vision.config import CameraConfig, ConfigError, parse_camera_config
 from vision.detector_config import DetectorConfig, DetectorConfigError
+from vision.urls import stream_url_problem
 
 CAPABILITIES = {"entrance": "entrance_line", "zones": "zones", "shelves": "shelves", "queue": "queues",
                 "queues": "queues"}
@@ -42,10 +45,15 @@ class EdgeCamera:
     api_key: str
     vision: CameraConfig
     raw: dict[str, Any]
+    detect_url: str = ""  # empty: detect on `rtsp`
 
     @property
     def fps(self) -> float:
         return self.vision.fps
+
+    @property
+    def analysed_url(self) -> str:
+        return self.detect_url or self.rtsp
 
 
 @dataclass
@@ -185,7 +193,13 @@ def _parse_camera(raw: Any, index: int, api_key: str | None, warnings: list[str]
         key = CAPABILITIES[capability]
         if not raw.get(key):
             raise EdgeConfigError(f"{where}{key}: required for capability {capability!r}")
-    vision_data = {k: v for k, v in raw.items() if k not in ("rtsp", "capabilities", "api_key")}
+    detect_url = raw.get("detect_url") or ""
+    if not isinstance(detect_url, str):
+        raise EdgeConfigError(f"{where}detect_url: expected a string")
+    problem = stream_url_problem(detect_url) if detect_url else None
+    if problem:
+        raise EdgeConfigError(f"{where}detect_url: {problem}")
+    vision_data = {k: v for k, v in raw.items() if k not in ("rtsp", "detect_url", "capabilities", "api_key")}
     for key in ("entrance_line", "zones", "shelves", "queues"):
         if vision_data.get(key) and key not in enabled_keys:
             warnings.append(f"{camera_id}: {key} ignored (capability not enabled)")
@@ -202,4 +216,4 @@ def _parse_camera(raw: Any, index: int, api_key: str | None, warnings: list[str]
     elif not api_key:
         raise EdgeConfigError(f"{where}api_key: required (top-level api_key or one per camera)")
     return EdgeCamera(camera_id=camera_id, rtsp=rtsp, capabilities=list(capabilities),
-                      api_key=own_key or api_key, vision=vision, raw=raw)
+                      api_key=own_key or api_key, vision=vision, raw=raw, detect_url=detect_url)

@@ -96,6 +96,27 @@ class QueueEvent(BaseEvent):
         ]
 
 
+class StaffEvent(BaseEvent):
+    """A staff mark (GUIDE §2 Staff): every event of this camera_key and person_key is staff's, not a customer's.
+
+    The mark has no exit_ts; the close at the track's end has exit_ts and dwell_seconds (seconds present).
+    Aggregation (analytics/staff.py) leaves out the events of marked tracks and counts staff separately.
+    """
+
+    zone_id = models.CharField(max_length=100)
+    enter_ts = models.DateTimeField(null=True, blank=True)
+    exit_ts = models.DateTimeField(null=True, blank=True)
+    dwell_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta(BaseEvent.Meta):
+        db_table = "staff_events"
+        indexes = [
+            models.Index(fields=["store", "ts"], name="staff_store_ts"),
+            # The exclusion lookup of every aggregated event: (store, camera, person).
+            models.Index(fields=["store", "camera_key", "person_key"], name="staff_store_camera_person"),
+        ]
+
+
 class StaleHour(models.Model):
     """A store-local hour whose aggregates must be recomputed (late or corrected events).
 

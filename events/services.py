@@ -38,7 +38,8 @@ from cameras.localtime import local_hour_start
 from cameras.models import Camera, Store
 from cameras.status import camera_online_window
 from events import timebounds
-from events.models import EntranceEvent, EventSource, QueueEvent, ShelfEvent, StaleHour, ZoneEvent
+from events.models import EntranceEvent, EventSource, QueueEvent, ShelfEvent, StaffEvent, StaleHour, ZoneEvent
+from events.staff import staff_mark_hours
 from vision.config import ZONE_TYPES
 from vision.events import DIRECTIONS, EVENT_TYPES, iso
 
@@ -48,7 +49,7 @@ logger = logging.getLogger(__name__)
 INGEST_NAMESPACE = uuid.UUID("8c7d1a52-3f0e-5b6a-9d4c-2e1f0a9b7c31")
 MAX_DURATION_SECONDS = 24 * 3600.0
 MAX_ID_LENGTH = 100
-MODELS = {"entrance": EntranceEvent, "zone": ZoneEvent, "shelf": ShelfEvent, "queue": QueueEvent}
+MODELS = {"entrance": EntranceEvent, "zone": ZoneEvent, "shelf": ShelfEvent, "queue": QueueEvent, "staff": StaffEvent}
 INSERT_CHUNK = 500
 
 
@@ -178,6 +179,13 @@ def event_normalize(event: Any, *, now: datetime) -> tuple[str, dict[str, Any]]:
         if dwell is None and (event.get("enter_ts") is None or event.get("exit_ts") is None):
             raise EventRejected("dwell_seconds", "required")
         row["enter_ts"], row["exit_ts"], row["dwell_seconds"] = _stay_bounds(event, ts, dwell, "dwell_seconds", now)
+    elif etype == "staff":
+        # A mark has no exit_ts; the close has exit_ts and dwell_seconds (vision/staff.py).
+        row["zone_id"] = _slug(event, "zone_id")
+        row["enter_ts"], row["exit_ts"] = _optional_ts(event, "enter_ts", now), _optional_ts(event, "exit_ts", now)
+        if row["enter_ts"] is not None and row["exit_ts"] is not None and row["exit_ts"] < row["enter_ts"]:
+            raise EventRejected("exit_ts", "is before enter_ts")
+        row["dwell_seconds"] = _number(event, "dwell_seconds", False)
     else:
         row["queue_id"] = _slug(event, "queue_id")
         row["enter_ts"], row["exit_ts"], row["wait_seconds"] = _stay_bounds(
@@ -345,6 +353,9 @@ def events_record_batch(*, store: Store, camera: Camera | None, events: list, so
                 for name in ("ts", "exit_ts"):
                     if row.get(name) is not None:
                         touched.add(local_hour_start(store, row[name], memo))
+            if etype == "staff" and inserted:
+                # Hours that counted the marked tracks as customers (stored before the mark) are stale now.
+                touched |= staff_mark_hours(store, camera_key, [by_id[i][1] for i in inserted], memo)
         result.duplicates += in_batch_duplicates
         result.touched_hours = sorted(touched)
         if touched:

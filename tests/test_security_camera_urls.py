@@ -128,6 +128,80 @@ def test_lan_and_network_stream_urls_are_accepted(org_admin, url):
     assert Camera.objects.get(pk=response.json()["id"]).rtsp_url == url
 
 
+# The detect stream (substream, issue #15): every rule of rtsp_url, naming detect_url.
+MAIN = "rtsp://192.168.1.10:554/main"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", REJECTED_URLS)
+def test_api_rejects_detect_url(api, store, url):
+    response = api.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "rtsp_url": MAIN,
+                                         "detect_url": url}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["detect_url"]
+    assert not Camera.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", REJECTED_URLS)
+def test_admin_form_rejects_detect_url(admin_user, client, store, url):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:cameras_camera_add"), {
+        "store": store.pk, "camera_id": "door", "name": "Door", "enabled": "on", "capabilities": "[]",
+        "rtsp_url": MAIN, "detect_url": url, "frame_rate": "", "detection_interval": "", "min_dwell_seconds": "2.0",
+        "anchor": "foot",
+    })
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["detect_url"]
+    assert not Camera.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "concat:/etc/passwd", "rtsp://u:p@cam.local:badport/s"])
+def test_model_validation_rejects_detect_url(store, url):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        camera_create(store=store, name="Door", rtsp_url=MAIN, detect_url=url)
+    assert list(error.value.message_dict) == ["detect_url"]
+
+
+@pytest.mark.django_db
+def test_detect_url_needs_the_main_stream(api, store):
+    """Screenshots and audits read the main stream: a detect stream alone is refused, naming detect_url."""
+    from django.core.exceptions import ValidationError
+
+    response = api.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "detect_url": MAIN},
+                        format="json")
+    assert response.status_code == 400 and "detect_url" in response.json()["errors"]
+    with pytest.raises(ValidationError) as error:
+        camera_create(store=store, name="Door", detect_url=MAIN)
+    assert "detect_url" in error.value.message_dict
+    camera = CameraFactory(store=store, rtsp_url=MAIN, detect_url="rtsp://192.168.1.10:554/sub")
+    cleared = api.patch(f"/api/cameras/{camera.pk}", {"rtsp_url": ""}, format="json")
+    assert cleared.status_code == 400 and "detect_url" in cleared.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [
+    "rtsp://192.168.1.10:554/s",
+    "rtsp://admin:pa%40ss@10.0.0.5/Streaming/Channels/102",
+    "RTSP://172.16.0.9/live",
+    "rtsps://cam.example.com:322/s",
+    "http://192.168.1.20/video.mjpg",
+    "https://cam.example.com/live/index.m3u8",
+    "rtsp://[fd00::10]:554/s",
+])
+def test_lan_and_network_detect_urls_are_accepted(org_admin, url):
+    _, store, client = org_admin
+    response = client.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "rtsp_url": MAIN,
+                                            "detect_url": url}, format="json")
+    assert response.status_code == 201, response.content
+    camera = Camera.objects.get(pk=response.json()["id"])
+    assert (camera.rtsp_url, camera.detect_url, camera.analysed_url) == (MAIN, url, url)
+    assert "detect_url" not in response.json()  # write-only
+
+
 # ------------------------------------------------------------------------------------- who sets URLs
 
 
@@ -186,6 +260,62 @@ def test_admin_of_another_organisation_cannot_set_urls_here(org_admin):
     assert response.status_code == 403
 
 
+@pytest.mark.django_db
+def test_plain_member_cannot_set_a_detect_url(member):
+    _, store, client = member
+    url = "rtsp://192.168.1.10:554/sub"
+    created = client.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "detect_url": url},
+                          format="json")
+    assert created.status_code in (400, 403)  # 400: no main stream either; never created
+    camera = CameraFactory(store=store, rtsp_url=MAIN)
+    for method in (client.patch, client.put):
+        response = method(f"/api/cameras/{camera.pk}", {"name": "Front door", "detect_url": url}, format="json")
+        assert response.status_code == 403, response.content
+    assert Camera.objects.get(pk=camera.pk).detect_url == ""
+    assert Camera.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_plain_member_cannot_change_or_clear_an_existing_detect_url(member):
+    _, store, client = member
+    secret_url = f"rtsp://admin:{SECRET}@192.168.1.10/sub"
+    camera = CameraFactory(store=store, rtsp_url=MAIN, detect_url=secret_url)
+    for body in ({"detect_url": "rtsp://192.168.1.99/s"}, {"detect_url": ""}, {"detect_url": secret_url}):
+        assert client.patch(f"/api/cameras/{camera.pk}", body, format="json").status_code == 403
+    camera.refresh_from_db()
+    assert camera.detect_url == secret_url
+
+
+@pytest.mark.django_db
+def test_organisation_admin_sets_changes_and_clears_the_detect_url(org_admin):
+    _, store, client = org_admin
+    created = client.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "rtsp_url": MAIN,
+                                           "detect_url": "rtsp://192.168.1.10:554/sub"}, format="json")
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    changed = client.patch(f"/api/cameras/{pk}", {"detect_url": "rtsp://192.168.1.11:554/sub"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert Camera.objects.get(pk=pk).detect_url == "rtsp://192.168.1.11:554/sub"
+    bad = client.patch(f"/api/cameras/{pk}", {"detect_url": "file:///etc/passwd"}, format="json")
+    assert bad.status_code == 400 and "detect_url" in bad.json()["errors"]
+    cleared = client.patch(f"/api/cameras/{pk}", {"detect_url": ""}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["detect_url_masked"] == ""
+    assert Camera.objects.get(pk=pk).analysed_url == MAIN
+
+
+@pytest.mark.django_db
+def test_admin_of_another_organisation_cannot_set_detect_urls_here(org_admin):
+    user, _, client = org_admin
+    elsewhere = StoreFactory()
+    elsewhere.organization.members.add(user)
+    camera = CameraFactory(store=elsewhere, rtsp_url=MAIN)
+    response = client.post("/api/cameras", {"name": "Door", "store_id": elsewhere.store_id, "rtsp_url": MAIN,
+                                            "detect_url": "rtsp://192.168.1.10/sub"}, format="json")
+    assert response.status_code == 403
+    patched = client.patch(f"/api/cameras/{camera.pk}", {"detect_url": "rtsp://192.168.1.10/sub"}, format="json")
+    assert patched.status_code == 403
+
+
 # --------------------------------------------------------------------------- bad values already stored
 
 
@@ -231,6 +361,42 @@ def test_a_stored_bad_row_breaks_no_list(api, admin_user, client, org_member, ur
     assert change.status_code == 200 and SECRET not in change.content.decode()
 
 
+@pytest.mark.django_db
+def test_bad_detect_port_is_a_400_naming_detect_url_and_stores_nothing(api, store):
+    url = f"rtsp://u:{SECRET}@cam.local:badport/s"
+    response = api.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "rtsp_url": MAIN,
+                                         "detect_url": url}, format="json")
+    assert response.status_code == 400
+    assert "detect_url" in response.json()["errors"] and SECRET not in response.content.decode()
+    assert not Camera.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [
+    f"rtsp://u:{SECRET}@cam.local:badport/s",
+    f"rtsp://u:{SECRET}@[fd00::1/s",
+    f" rtsp://u:{SECRET}@cam.local/s",
+    f"rtsp://u:{SECRET} x@cam.local/s",
+    f"u:{SECRET}@cam.local/s",
+])
+def test_a_stored_bad_detect_url_breaks_no_list_or_page(api, admin_user, client, org_member, url):
+    owner, owner_store = org_member
+    bad = Camera.objects.create(store=owner_store, camera_id="cam_bad", name="Legacy", rtsp_url=MAIN, detect_url=url)
+    CameraFactory(store=owner_store)
+    reader = APIClient()
+    reader.force_authenticate(owner)
+    for response in (reader.get("/api/cameras"), api.get("/api/cameras"), reader.get(f"/api/cameras/{bad.pk}")):
+        assert response.status_code == 200, response.content
+        assert SECRET not in response.content.decode()
+    client.force_login(owner)
+    page = client.get(reverse("camera-detail", args=[bad.pk]))
+    assert page.status_code == 200 and SECRET not in page.content.decode()
+    client.force_login(admin_user)
+    for address in (reverse("admin:cameras_camera_changelist"), reverse("admin:cameras_camera_change", args=[bad.pk])):
+        response = client.get(address)
+        assert response.status_code == 200 and SECRET not in response.content.decode()
+
+
 # ---------------------------------------------------------------------------------------------- masking
 
 
@@ -258,6 +424,7 @@ def test_a_stored_bad_row_breaks_no_list(api, admin_user, client, org_member, ur
 ])
 def test_camera_url_masking(url, masked):
     assert mask_url_password(url) == masked
+    assert Camera(rtsp_url=MAIN, detect_url=url).masked_detect_url == masked  # the detect stream: same rules
     assert SECRET not in mask_password(url)  # the edge collector's banner
     if "://" in url:  # free text (error messages): every URL in it
         assert SECRET not in mask_url(url) and SECRET not in mask_url(f"error: {url} (refused)")
@@ -284,6 +451,45 @@ def test_api_and_admin_show_query_and_lone_userinfo_secrets_masked(api, admin_us
         page = client.get(reverse("admin:cameras_camera_change", args=[camera.pk])).content.decode()
         assert SECRET not in page
         assert 'type="password"' in page.split('name="rtsp_url"', 1)[0].rsplit("<input", 1)[1]
+
+
+@pytest.mark.django_db
+def test_api_admin_and_camera_page_show_the_detect_url_masked(api, admin_user, client, org_member):
+    owner, store = org_member
+    query = CameraFactory(store=store, camera_id="q", rtsp_url=MAIN,
+                          detect_url=f"rtsp://cam.local/sub?password={SECRET}")
+    lone = CameraFactory(store=store, camera_id="lone", rtsp_url=MAIN, detect_url=f"rtsp://{SECRET}@cam.local/sub")
+    listing = api.get("/api/cameras")
+    assert listing.status_code == 200 and SECRET not in listing.content.decode()
+    detail = api.get(f"/api/cameras/{lone.pk}").json()
+    assert detail["detect_url_masked"] == "rtsp://***@cam.local/sub" and "detect_url" not in detail
+    client.force_login(owner)
+    page = client.get(reverse("camera-detail", args=[query.pk])).content.decode()
+    assert SECRET not in page and "detect stream rtsp://cam.local/sub?password=***" in page
+    client.force_login(admin_user)
+    assert SECRET not in client.get(reverse("admin:cameras_camera_changelist")).content.decode()
+    for camera in (query, lone):
+        page = client.get(reverse("admin:cameras_camera_change", args=[camera.pk])).content.decode()
+        assert SECRET not in page
+        assert 'type="password"' in page.split('name="detect_url"', 1)[0].rsplit("<input", 1)[1]
+
+
+@pytest.mark.django_db
+def test_admin_keeps_the_detect_url_when_left_empty_and_clears_it_when_asked(admin_user, client, store):
+    secret_url = f"rtsp://admin:{SECRET}@192.168.1.10/sub"
+    camera = CameraFactory(store=store, rtsp_url=MAIN, detect_url=secret_url)
+    form = {"store": store.pk, "camera_id": camera.camera_id, "name": camera.name, "enabled": "on",
+            "capabilities": "[]", "rtsp_url": "", "detect_url": "", "frame_rate": "", "detection_interval": "",
+            "min_dwell_seconds": "2.0", "anchor": "foot"}
+    client.force_login(admin_user)
+    kept = client.post(reverse("admin:cameras_camera_change", args=[camera.pk]), form)
+    assert kept.status_code == 302, kept.content
+    camera.refresh_from_db()
+    assert (camera.rtsp_url, camera.detect_url) == (MAIN, secret_url)
+    cleared = client.post(reverse("admin:cameras_camera_change", args=[camera.pk]), {**form, "clear_detect_url": "on"})
+    assert cleared.status_code == 302
+    camera.refresh_from_db()
+    assert (camera.rtsp_url, camera.detect_url) == (MAIN, "")
 
 
 # -------------------------------------------------------------------------------- opening streams
@@ -327,6 +533,39 @@ def test_capture_never_opens_a_stored_local_file(client, org_member, tmp_path, o
     assert response.json()["errors"] == {"rtsp_url": ["could not read a frame from the camera"]}
     assert not any("private.avi" in target for target in opened)
     assert not camera.screenshots.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scheme", ["file://", "", "concat:"])
+def test_capture_never_opens_the_detect_url(client, org_member, tmp_path, opened, scheme):
+    """Screenshots come from the main stream: a detect_url (here a stored local file) is never opened for them."""
+    user, store = org_member
+    clip = write_clip(tmp_path / "private.avi")
+    camera = Camera.objects.create(store=store, camera_id="cam_sub", name="Sub",
+                                   rtsp_url=f"rtsp://127.0.0.1:{free_port()}/s", detect_url=f"{scheme}{clip}")
+    client.force_login(user)
+    response = capture(client, camera)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"rtsp_url": ["could not read a frame from the camera"]}
+    assert opened and not any("private.avi" in target for target in opened)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scheme", ["file://", "", "concat:"])
+def test_runner_never_opens_a_stored_local_detect_url(settings, tmp_path, opened, scheme):
+    import redis
+
+    from workers.runner import CameraRunner, ExitReason
+
+    settings.CAMERA_ALLOW_FILE_SOURCES = False
+    clip = write_clip(tmp_path / "private.avi")
+    camera = CameraFactory(rtsp_url="rtsp://192.0.2.1/main", detect_url=f"{scheme}{clip}")
+    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    client.flushdb()  # this run's own Redis database (REDIS_URL): no lease left from an earlier run
+    assert CameraRunner(camera.pk, client=client, max_seconds=1).run() == ExitReason.STOPPED
+    camera.refresh_from_db()
+    assert camera.status == Camera.Status.ERROR and "stream URL refused" in camera.last_error
+    assert not any("private.avi" in target for target in opened)
 
 
 @pytest.mark.django_db

@@ -49,6 +49,8 @@ NAME = "alphaname"  # in org A's names and texts: no answer to org B may contain
 # exactly one of A's rows and never one of B's (B's rows take ordinary sequence values).
 A_PK = {"store": 9_100_001, "camera": 9_100_002, "zone": 9_100_003, "line": 9_100_004, "shot": 9_100_005,
         "channel": 9_100_006, "promotion": 9_100_007, "insight": 9_100_008, "heatmap": 9_100_009}
+A_PK["pos_transaction"] = 9_100_031  # point of sale (pos app)
+A_PK["audit"] = 9_100_031  # audits/ (count audits)
 
 # Routes the user walk does not call, each with its reason. Keys: the route's name, or "namespace:" for a whole
 # namespace. A key that matches no route fails the walk (stale), so this list stays honest.
@@ -64,6 +66,8 @@ SKIPPED_ROUTES = {
     "logout": "sign-out, no tenant data",
     "ingest-events": "edge-key authentication only (users get 401); cross-tenant keys: test_edge_key_of_org_b_*",
     "ingest-heartbeat": "edge-key authentication only (users get 401); cross-tenant keys: test_edge_key_of_org_b_*",
+    "ingest-audits": "edge-key authentication only (users get 401); cross-tenant keys: audits/tests (edge_key)",
+    "ingest-audit-evidence": "edge-key authentication only (users get 401); cross-tenant: events/tests (audit)",
 }
 
 WRITE_METHODS = ("post", "put", "patch")
@@ -116,8 +120,10 @@ def world(db, settings, tmp_path) -> World:
                            period_end=dt.date(2025, 1, 7), title=f"{NAME} insight", summary=f"{NAME} summary",
                            source="rules")
     a_key = edge_key_create(organization=a_org, store=a_store, camera=None).edge_key
+    _world_audits(a_camera)
     # A live annotated frame of A's camera, as a running demo camera would publish (only A may read it).
-    annotated_frame_write(a_camera.pk, png_bytes())
+    annotated_frame_write(a_camera.pk, png_bytes(), ttl_s=900)  # outlives the walk (> 30 s on a busy CPU)
+    _world_pos_rows(a_store)
 
     b_org = Organization.objects.create(name="Bravo retail", slug="bravo-org")
     b_user = UserFactory(username="bravo-member")
@@ -130,6 +136,30 @@ def world(db, settings, tmp_path) -> World:
     return World(a_org=a_org, a_user=a_user, a_store=a_store, a_camera=a_camera, a_zone=a_zone, a_shot=a_shot,
                  a_key=a_key, a_png=a_png, b_org=b_org, b_user=b_user, b_store=b_store, b_camera=b_camera,
                  staff=staff)
+
+
+def _world_audits(a_camera) -> None:
+    """Org A's count audit (audits/): a past entrance window, with one evidence frame for the frame routes."""
+    from audits.evidence import EvidenceWriter
+    from audits.models import Audit
+
+    start = dt.datetime(2025, 1, 2, 10, 0, tzinfo=dt.UTC)
+    Audit.objects.create(id=A_PK["audit"], camera=a_camera, kind="entrance", start=start,
+                         end=start + dt.timedelta(minutes=10), upload_requested=True)
+    EvidenceWriter(A_PK["audit"]).write(png_bytes(), {"seq": 0, "ts": "2025-01-02T10:00:01Z", "t": 0,
+                                                      "file": "frames/000000.jpg", "zones": {}})
+
+
+def _world_pos_rows(a_store) -> None:
+    """Org A's point-of-sale rows: a transaction, an hourly total and the remembered CSV options."""
+    from pos.models import PosHourlyTotal, PosStoreSettings, PosTransaction
+
+    PosStoreSettings.objects.create(store=a_store, currency="EUR",
+                                    csv_mapping={"mapping": {"transaction_id": f"{NAME}_id"}})
+    PosTransaction.objects.create(id=A_PK["pos_transaction"], store=a_store, transaction_id=f"{SLUG}_tx",
+                                  ts=dt.datetime(2025, 1, 2, 10, tzinfo=dt.UTC), amount="12.500", currency="EUR")
+    PosHourlyTotal.objects.create(store=a_store, hour_start=dt.datetime(2025, 1, 2, 11, tzinfo=dt.UTC),
+                                  transactions=3, revenue="40.000", currency="EUR")
 
 
 def client_for(user) -> APIClient:

@@ -23,6 +23,7 @@ from .driver import FrameSink, FrameStep, PipelineDriver
 from .mot import write_det_txt, write_tracks
 from .pipeline import EventPipeline
 from .sources import DetectionCadence, FramePacket, FrameSource, RtspSource, SourceError, VideoFileSource, open_source
+from .tiling import PlanError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class AnalyzeResult:
     annotated: Path | None = None
     source_stats: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    detector: str = ""  # "backend precision (cpu feature) input/tiles" (Detector.describe)
 
     @property
     def ms_per_detection(self) -> float:
@@ -97,6 +99,18 @@ class AnalyzeSink(FrameSink):
             self.bar.close()
 
 
+def _whole_frame(detector):
+    return lambda image: detector.detect([image])[0]
+
+
+def _describe(detector, config, frame_size) -> str:
+    """``backend precision (cpu feature) input/tiles`` of the run (the plan's, or the single letterbox)."""
+    if not hasattr(detector, "describe"):
+        return getattr(detector, "name", type(detector).__name__)
+    plan = detector.plan_for(frame_size, config) if config is not None and frame_size else None
+    return detector.describe(plan)
+
+
 def detector_default():
     """The detector the environment describes (vision.detector_config: DETECTOR_BACKEND, ...)."""
     from .detectors import DetectorConfig, detector_create
@@ -117,11 +131,15 @@ def analyze(
     max_frames: int | None = None,
     progress: bool = False,
     rtsp_retries: int = 3,
+    letterbox: bool = False,
 ) -> AnalyzeResult:
     """Run the whole pipeline over ``source``; raises :class:`AnalyzeError` (SourceError for sources).
 
     A stream (rtsp://) runs until ``max_seconds``/``max_frames``, KeyboardInterrupt, or until it is lost and
-    ``rtsp_retries`` reconnects fail; the outputs cover what was seen."""
+    ``rtsp_retries`` reconnects fail; the outputs cover what was seen.
+
+    Frames go through the camera's detection plan (vision.tiling: region, scale, tiles); ``letterbox``: one
+    letterbox of the whole frame at the detector's imgsz instead (the old behaviour, a baseline)."""
     cadence = DetectionCadence.for_detection_fps(config.fps, detection_interval)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -161,13 +179,16 @@ def analyze(
                 total = min(total, max_frames)
             sink.bar = tqdm(total=total, unit="frame", desc="analyze", dynamic_ncols=True, leave=False)
         # a stream's first frame is at t=0 of the analysis
-        driver = PipelineDriver(config, sink, detector=detector, cadence=cadence, start_time=start_time)
+        planned = detector if not letterbox or not hasattr(detector, "detect") else _whole_frame(detector)
+        driver = PipelineDriver(config, sink, detector=planned, cadence=cadence, start_time=start_time)
         try:
             driver.run(src, max_frames=max_frames, max_seconds=max_seconds, finish=False)
         except KeyboardInterrupt:
             if not live:
                 raise
             result.warnings.append("interrupted")
+        except PlanError as exc:
+            raise AnalyzeError(f"camera config: {exc}") from None
         except SourceError as exc:
             if not live or driver.pipeline is None:
                 raise
@@ -181,6 +202,7 @@ def analyze(
         if driver.pipeline is None:
             raise SourceError(f"no frame received from {getattr(src, 'safe_url', src.uri)}")
         driver.finish()
+        result.detector = _describe(detector, None if letterbox else config, result.frame_size)
         result.summary = driver.summary()
         (out_dir / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True) + "\n",
                                               encoding="utf-8")

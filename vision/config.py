@@ -19,6 +19,15 @@ GUIDE's inside_point [1200, 550]. `inside_point_defaulted` is True when the defa
 
 Every validation problem raises ConfigError whose message starts with the field, e.g.
 "zones.electronics: polygon needs at least 3 points".
+
+Detection keys (all optional; vision.tiling has the details): ``detect_region`` (auto: the zones, shelves,
+queues and entrance line plus a margin, the whole frame without them; full; or [x1, y1, x2, y2] in
+screenshot coordinates), ``detect_scale`` (auto or a factor), ``detect_pixels`` (the auto scale's pixel
+budget; unset: the detector's), ``detect_imgsz`` (largest single network input, default 1280),
+``detect_tile`` (tile side in network pixels, default 640), ``detect_overlap`` (share of a tile, default
+0.25), ``detect_margin`` (share of the frame height, default 0.1). The defaults suit a 1080p ceiling camera
+untouched; a region that does not fit the frame, or a setting that asks for more than 64 tiles, is refused
+naming the key.
 """
 
 from __future__ import annotations
@@ -29,17 +38,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .tiling import DEFAULT_SETTINGS, DETECT_KEYS, DetectSettings, PlanError, detect_settings_parse
 from .types import Point
 
 # The types a polygon drawn on a camera may have (zone editor, Zone.ztype), in the editor's order, with labels.
 # shelf and queue polygons become `shelves`/`queues`; the others are zones and carry their type in zone events.
-REGION_TYPES = {"entry": "Entry", "queue": "Queue", "shelf": "Shelf", "checkout": "Checkout", "general": "General"}
+REGION_TYPES = {"entry": "Entry", "queue": "Queue", "shelf": "Shelf", "checkout": "Checkout", "general": "General",
+                "staff": "Staff"}
 ZONE_TYPES = ("general", "entry", "checkout")  # types of `zones` (zone events' `zone_type`); default first
 ANCHORS = ("foot", "center")
 _KNOWN = {
     "camera_id", "fps", "frame_size", "screenshot_size", "entrance_line", "inside_point", "zones",
-    "zone_types", "shelves", "queues", "min_dwell_seconds", "anchor", "static_seconds",
+    "zone_types", "shelves", "queues", "min_dwell_seconds", "anchor", "static_seconds", "staff_zones",
 }
+
+
+_KNOWN |= set(DETECT_KEYS)
 
 
 class ConfigError(ValueError):
@@ -61,12 +75,16 @@ class CameraConfig:
     zone_types: dict[str, str] = field(default_factory=dict)  # zone_id -> general|entry|checkout
     shelves: dict[str, Polygon] = field(default_factory=dict)
     queues: dict[str, Polygon] = field(default_factory=dict)
+    # Polygons only staff enter (GUIDE §2 Staff): a track that enters one is staff for the rest of the track.
+    staff_zones: dict[str, Polygon] = field(default_factory=dict)
     min_dwell_seconds: float = 2.0
     anchor: str = "foot"
     # A track whose anchor stays within a few pixels for this long is a static object
     # (mannequin, poster) and produces no events (see zones.StaticFilter).
     static_seconds: float = 300.0
     inside_point_defaulted: bool = False
+    # what the detector looks at (vision.tiling: detect_region, detect_scale, detect_imgsz, detect_tile, ...)
+    detect: DetectSettings = DEFAULT_SETTINGS
     extra: dict[str, Any] = field(default_factory=dict)
 
     def zone_type(self, zone_id: str) -> str:
@@ -97,6 +115,7 @@ class CameraConfig:
             zones={k: pts(v) for k, v in self.zones.items()},
             shelves={k: pts(v) for k, v in self.shelves.items()},
             queues={k: pts(v) for k, v in self.queues.items()},
+            staff_zones={k: pts(v) for k, v in self.staff_zones.items()},
             zone_types=dict(self.zone_types),
             extra=dict(self.extra),
         )
@@ -115,6 +134,8 @@ class CameraConfig:
             d["entrance_line"] = [list(p) for p in self.entrance_line]
         if self.inside_point and not self.inside_point_defaulted:
             d["inside_point"] = list(self.inside_point)
+        if self.staff_zones:
+            d["staff_zones"] = {k: [list(p) for p in v] for k, v in self.staff_zones.items()}
         for key in ("zones", "shelves", "queues"):
             d[key] = {k: [list(p) for p in v] for k, v in getattr(self, key).items()}
         if self.zone_types:
@@ -122,6 +143,7 @@ class CameraConfig:
         d["min_dwell_seconds"] = self.min_dwell_seconds
         d["anchor"] = self.anchor
         d["static_seconds"] = self.static_seconds
+        d.update(self.detect.to_dict())
         d.update(self.extra)
         return d
 
@@ -187,11 +209,12 @@ def parse_camera_config(data: dict) -> CameraConfig:
     zones: dict[str, Polygon] = {}
     shelves: dict[str, Polygon] = {}
     queues: dict[str, Polygon] = {}
+    staff_zones: dict[str, Polygon] = {}
     zone_types: dict[str, str] = {}
     given_types = data.get("zone_types") or {}
     if not isinstance(given_types, dict):
         raise ConfigError("zone_types: expected a mapping zone_id -> type")
-    for key, target in (("zones", zones), ("shelves", shelves), ("queues", queues)):
+    for key, target in (("zones", zones), ("shelves", shelves), ("queues", queues), ("staff_zones", staff_zones)):
         raw = data.get(key) or {}
         if not isinstance(raw, dict):
             raise ConfigError(f"{key}: expected a mapping id -> polygon")
@@ -211,8 +234,11 @@ def parse_camera_config(data: dict) -> CameraConfig:
                 if rtype == "queue":
                     queues[rid] = poly
                     continue
+                if rtype == "staff":
+                    staff_zones[rid] = poly
+                    continue
                 if rtype not in ZONE_TYPES:
-                    raise ConfigError(f"{name}: type must be one of {', '.join(ZONE_TYPES)}, shelf, queue")
+                    raise ConfigError(f"{name}: type must be one of {', '.join(ZONE_TYPES)}, shelf, queue, staff")
                 zone_types[rid] = rtype
             target[rid] = poly
     for zid, ztype in given_types.items():
@@ -238,12 +264,22 @@ def parse_camera_config(data: dict) -> CameraConfig:
     elif data.get("inside_point") is not None:
         raise ConfigError("inside_point: given without entrance_line")
 
+    try:
+        detect = detect_settings_parse(data)
+    except PlanError as exc:
+        raise ConfigError(str(exc)) from None
+    if isinstance(detect.region, tuple) and (shot or frame_size):
+        bw, bh = shot or frame_size
+        if detect.region[2] > bw or detect.region[3] > bh:
+            raise ConfigError(f"detect_region: {list(detect.region)!r} does not fit the "
+                              f"{'screenshot' if shot else 'frame'} ({bw}x{bh})")
+
     extra = {k: v for k, v in data.items() if k not in _KNOWN}
     return CameraConfig(
         camera_id=cam_id.strip(), fps=fps, frame_size=frame_size, screenshot_size=shot,
         entrance_line=line, inside_point=inside, zones=zones, zone_types=zone_types,
-        shelves=shelves, queues=queues, min_dwell_seconds=min_dwell, anchor=anchor,
-        static_seconds=static_s, inside_point_defaulted=defaulted, extra=extra,
+        shelves=shelves, queues=queues, staff_zones=staff_zones, min_dwell_seconds=min_dwell, anchor=anchor,
+        static_seconds=static_s, inside_point_defaulted=defaulted, detect=detect, extra=extra,
     )
 
 

@@ -27,6 +27,7 @@ was, and the stream's own t is used.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -105,16 +106,31 @@ class CollectSink(FrameSink):
         self.events.extend(events)
 
 
-def as_detect(detector: Any) -> Detect | None:
-    """A function image -> detections from a Detector (``detect(images)`` batched) or a callable."""
+def as_detect(detector: Any, config_of: Callable[[], CameraConfig | None] | None = None) -> Detect | None:
+    """A function image -> detections from a Detector (``detect(images)`` batched) or a callable.
+
+    With ``config_of`` (the camera config now), the camera's detection plan (vision.tiling) is used: a
+    detector's (or the shared engine's) ``detect_camera(image, config)``, or a callable's ``config=`` keyword."""
     if detector is None:
         return None
+    camera = getattr(detector, "detect_camera", None)
+    if camera is not None and config_of is not None:
+        return lambda image: camera(image, config_of())
     batched = getattr(detector, "detect", None)
     if batched is not None:
         return lambda image: batched([image])[0]
     if callable(detector):
+        if config_of is not None and _takes_config(detector):
+            return lambda image: detector(image, config=config_of())
         return detector
     raise TypeError(f"not a detector: {detector!r} (needs detect(images) or to be callable with an image)")
+
+
+def _takes_config(fn: Callable) -> bool:
+    try:
+        return "config" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class PipelineDriver:
@@ -141,13 +157,14 @@ class PipelineDriver:
             raise ValueError(f"time_origin must be 'first_frame' or 'stream', got {time_origin!r}")
         self.config = config
         self.sink = sink or FrameSink()
-        self.detect = as_detect(detector)
+        self.detect = as_detect(detector, lambda: self.config)
         self.cadence = cadence
         self.start_time = start_time
         self.frame_size = frame_size
         self.person_key_prefix = person_key_prefix
         self.time_origin = time_origin
         self._tracker = tracker
+        self.uniform = None  # optional vision.uniform.UniformStage: staff told by their uniform (needs pixels)
         self._t0 = 0.0
         self._stop = threading.Event()
         self.pipeline: EventPipeline | None = None
@@ -244,6 +261,8 @@ class PipelineDriver:
             if not self.sink.accept(step):
                 return []
             step.events = self.pipeline.update(step.t, detections)
+            if self.uniform is not None:
+                step.events += self.uniform.observe(self.pipeline, packet.image, step.t)
             self._emit(step.events)
         self.sink.on_frame(self.pipeline, step)
         return step.events

@@ -11,6 +11,15 @@ Conventions:
 - Footfall without an entrance line: an `entrance` event with direction "in", `source: "entry_zone"`
   and `zone_id`, emitted when a person first enters an `entry` zone, at most once per person per
   rolling hour. Entrance events from the line carry `source: "line"`.
+
+Queue summary entries carry, beside GUIDE §3's served / avg_wait / max_wait, `flow_wait`: the wait that
+Little's law gives from the flow, L / λ, where L = the mean number of people in the queue over the
+observed period and λ = served per second over that period; both over the same period T, so
+flow_wait = (people in the queue x seconds, summed over the period) / served. The pipeline measures the
+person-seconds frame by frame from who stands in the queue polygon, with no use of identities, so when
+identities swap in a moving line avg_wait/max_wait drift and flow_wait does not: a large gap between
+the two flags a queue whose waits are unreliable. From events alone (`summarize_events`) the
+person-seconds are the stays' own durations, so there flow_wait equals avg_wait.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ class EventField:
     help: str = ""
 
 
-EVENT_TYPES = ("entrance", "zone", "shelf", "queue")
+EVENT_TYPES = ("entrance", "zone", "shelf", "queue", "staff")
 DIRECTIONS = ("in", "out")
 ENTRANCE_SOURCES = ("line", "entry_zone")
 _COMMON = {
@@ -74,6 +83,15 @@ EVENT_FIELDS: dict[str, dict[str, EventField]] = {
         "queue_id": EventField("id", required=True),
         **_STAY,
         "wait_seconds": EventField("seconds", help="Derived from enter_ts/exit_ts when absent"),
+    },
+    # GUIDE §2 Staff: the track entered a staff zone; every event of this camera and person_key is staff's.
+    # See vision/staff.py: the mark (no exit_ts) and the close at the track's end (exit_ts, dwell_seconds).
+    "staff": {
+        **_COMMON,
+        "zone_id": EventField("id", required=True, help="The staff zone"),
+        "enter_ts": EventField("timestamp", help="The track's first sighting"),
+        "exit_ts": EventField("timestamp", help="Of the close: the track's last sighting"),
+        "dwell_seconds": EventField("seconds", help="Of the close: seconds the track was present"),
     },
 }
 
@@ -150,6 +168,14 @@ class SummaryAccumulator:
         self.shelves: dict[str, dict[str, Any]] = {s: {"n": 0, "total": 0.0} for s in shelves}
         self.queues: dict[str, dict[str, Any]] = {q: {"n": 0, "total": 0.0, "max": 0.0} for q in queues}
         self.person_keys: set[str] = set()
+        # person-seconds in each queue measured frame by frame (Little's law); None: from the stays
+        self.queue_occupancy: dict[str, float] | None = None
+
+    def add_queue_occupancy(self, queue_id: str, person_seconds: float) -> None:
+        """People counted in the queue at a frame x the seconds that frame stands for."""
+        if self.queue_occupancy is None:
+            self.queue_occupancy = {}
+        self.queue_occupancy[queue_id] = self.queue_occupancy.get(queue_id, 0.0) + float(person_seconds)
 
     def add(self, ev: dict[str, Any]) -> None:
         etype = ev.get("type")
@@ -188,11 +214,17 @@ class SummaryAccumulator:
                 k: {"interactions": v["n"], "avg_dwell": _avg(v["total"], v["n"])} for k, v in self.shelves.items()
             },
             "queues": {
-                k: {"served": v["n"], "avg_wait": _avg(v["total"], v["n"]), "max_wait": round(v["max"], 2)}
+                k: {"served": v["n"], "avg_wait": _avg(v["total"], v["n"]), "max_wait": round(v["max"], 2),
+                    "flow_wait": _avg(self._person_seconds(k, v), v["n"])}
                 for k, v in self.queues.items()
             },
             "unique_tracks": len(self.person_keys) if unique_tracks is None else unique_tracks,
         }
+
+    def _person_seconds(self, queue_id: str, acc: dict[str, Any]) -> float:
+        if self.queue_occupancy is None:
+            return acc["total"]
+        return self.queue_occupancy.get(queue_id, 0.0)
 
 
 def _zone_acc() -> dict[str, Any]:

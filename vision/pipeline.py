@@ -17,6 +17,12 @@ Events come out when they are complete: an entrance event at the crossing, a sta
 person has left the region for 1 s (or when their track is dropped and nobody takes the stay over
 within 10 s), so `update()` may return events about earlier moments.
 
+`summary()["queues"][q]["flow_wait"]` (Little's law, see events.py): at every update the people in each
+queue are counted (not static, anchor inside the queue polygon at their latest observation, seen within
+the last OCCUPANCY_COAST_S, so a brief miss does not empty the queue) and the count x the seconds since
+the previous update is summed; the seconds a person spent inside before their track was confirmed are
+added at confirmation. No identities are involved, so the figure holds when they swap.
+
 `summary()["unique_tracks"]` counts tracks that are persons: confirmed, not static, followed for at
 least 1 s with 3 or more detections (a flicker is not a visitor), and not the continuation of a
 dropped track (a track that took over a stay in the hand-over is the same person again).
@@ -32,6 +38,7 @@ from typing import Any
 from .config import CameraConfig
 from .events import SummaryAccumulator, at, entrance_event, iso, stay_event
 from .geometry import Line, Region
+from .staff import StaffStage
 from .tracker import Tracker
 from .types import Box, Detection, TrackState, anchor_of
 from .zones import UNMOVED_STATIC_S, LineCounter, StaticFilter, StayMachine, StillState
@@ -39,6 +46,7 @@ from .zones import UNMOVED_STATIC_S, LineCounter, StaticFilter, StayMachine, Sti
 FOOTFALL_WINDOW_S = 3600.0
 ABSENCE_S = 1.0
 ADOPT_SECONDS = 10.0
+OCCUPANCY_COAST_S = 2.0
 
 
 class _Orphan:
@@ -90,6 +98,8 @@ class EventPipeline:
         self.tracker = tracker or Tracker(frame_size=self.frame_size)
         if self.tracker.frame_size is None:
             self.tracker.frame_size = self.frame_size
+        if cfg.queues and hasattr(self.tracker, "set_queues"):  # queue-order association (tracker.py)
+            self.tracker.set_queues(list(cfg.queues.values()))
         diag = math.hypot(*self.frame_size) if self.frame_size else 1468.6
         # Hysteresis margins scale with the image: ~7 px at 1280x720.
         self.margin = max(2.0, 0.005 * diag)
@@ -99,12 +109,19 @@ class EventPipeline:
             for rid, pts in polys.items():
                 self.regions.append((kind, rid, Region(pts, self.margin)))
         self.line = Line(cfg.entrance_line[0], cfg.entrance_line[1], cfg.inside_point) if cfg.entrance_line else None
+        # Staff zones mark tracks as staff; the summary leaves their events out (see staff.py).
+        self.staff = StaffStage(cfg.camera_id, self.start_time, cfg.staff_zones, self.margin)
         self.static = StaticFilter(cfg.static_seconds)
         self._people: dict[int, _Person] = {}
         self._acc = SummaryAccumulator(cfg.zones, cfg.shelves, cfg.queues)
         self._persons_counted: set[int] = set()
         self._orphans: list[_Orphan] = []
         self._t = 0.0
+        self._t_prev: float | None = None
+        self._queue_keys = [("queue", rid) for kind, rid, _ in self.regions if kind == "queue"]
+        if self._queue_keys:
+            for _, rid in self._queue_keys:
+                self._acc.add_queue_occupancy(rid, 0.0)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -127,12 +144,14 @@ class EventPipeline:
                 st.pre_confirm = []
                 for ot, ob in obs:
                     self._observe(person, ot, ob, out)
+                self._backfill_occupancy(person)
             else:
                 self._observe(person, t, st.box, out)
         for st in self.tracker.removed:
             person = self._people.pop(st.track_id, None)
             if person is not None:
                 self._end(person, out)
+        self._count_queues()
         if self._orphans:
             keep = []
             for o in self._orphans:
@@ -178,18 +197,43 @@ class EventPipeline:
         }
 
     def summary(self) -> dict[str, Any]:
-        n = len(self._persons_counted)
+        n = len(self._persons_counted - self.staff.track_ids)
         for person in self._people.values():
-            if person.state.track_id not in self._persons_counted and self._is_visitor(person):
+            tid = person.state.track_id
+            if tid not in self._persons_counted and tid not in self.staff.track_ids and self._is_visitor(person):
                 n += 1
-        return self._acc.result(unique_tracks=n)
+        return self.staff.summary(self._acc, unique_tracks=n)
 
     # -- internals --------------------------------------------------------------------------
 
     def _emit(self, events: list[dict]) -> list[dict]:
-        for ev in events:
-            self._acc.add(ev)
+        self.staff.account(events, self._acc)
         return events
+
+    def _in_queue(self, person: _Person, key: tuple[str, str]) -> bool:
+        sm = person.stays.get(key)
+        still = person.still
+        return (sm is not None and sm.inside and still is not None and not still.static and not still.suspect
+                and self._t - person.state.last_seen <= OCCUPANCY_COAST_S)
+
+    def _count_queues(self) -> None:
+        """Little's law: people in each queue now x the seconds since the previous update."""
+        if self._queue_keys and self._t_prev is not None and self._t > self._t_prev:
+            dt = self._t - self._t_prev
+            for key in self._queue_keys:
+                n = sum(1 for person in self._people.values() if self._in_queue(person, key))
+                if n:
+                    self._acc.add_queue_occupancy(key[1], n * dt)
+        self._t_prev = self._t
+
+    def _backfill_occupancy(self, person: _Person) -> None:
+        """A newly confirmed person already inside a queue: add the time before confirmation."""
+        if self._t_prev is None:
+            return
+        for key in self._queue_keys:
+            sm = person.stays.get(key)
+            if sm is not None and sm.open and self._in_queue(person, key) and sm.start < self._t_prev:
+                self._acc.add_queue_occupancy(key[1], self._t_prev - sm.start)
 
     def _is_person_now(self, person: _Person) -> bool:
         still = person.still
@@ -229,6 +273,7 @@ class EventPipeline:
         was_held = still.held
         pk = self.person_key_prefix + person.state.person_key
         events: list[dict] = []
+        self.staff.observe(pk, person.state.track_id, t, p, events)
         if self.line is not None and not masked:
             if person.line is None:
                 person.line = LineCounter(self.line, self.band)
@@ -301,6 +346,7 @@ class EventPipeline:
         return True
 
     def _end(self, person: _Person, out: list[dict], final: bool = False) -> None:
+        self.staff.ended(self.person_key_prefix + person.state.person_key, out)
         still = person.still
         if still is None or still.static:
             return

@@ -40,7 +40,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import shapely
 from scipy.optimize import linear_sum_assignment
+from shapely.geometry import Polygon
 
 from .types import Box, Detection, TrackState
 
@@ -98,6 +100,9 @@ class Tracker:
         self._states: list[TrackState] = []
         self._last_box = np.zeros((0, 4))  # last matched detection box (xyxy)
         self._next_id = 1
+        self._queues: list[tuple[Polygon, float, float, float, float]] = []  # (lane, ux, uy, cx, cy)
+        self.queue_along = 0.6  # along-lane speed allowance, heights per second (see set_queues)
+        self.queue_reorder = False  # off: in tests the re-pairing by rank swapped more than it fixed
         self._t: float | None = None
         self._dt_est: float | None = None
         self.removed: list[TrackState] = []  # tracks dropped at the latest update
@@ -128,6 +133,39 @@ class Tracker:
                 if not (0 <= cx <= self.frame_size[0] and 0 <= cy <= self.frame_size[1]):
                     continue
             out.append(s)
+        return out
+
+    def set_queues(self, polygons: Sequence[Sequence[tuple[float, float]]]) -> None:
+        """Queue polygons (frame px) for the queue-order association.
+
+        People in a queue stand in a line along the polygon's long axis (of its minimum rotated
+        rectangle), do not overtake each other and advance together. For a track and a box both in
+        the same queue lane (the polygon grown by 2% of the frame diagonal), the Kalman gate is
+        widened along the axis only (an extra `queue_along` heights per second of the time since the
+        track was seen): a stationary line that moves up is followed instead of every track losing
+        its box and the neighbours' tracks re-finding them one slot on. After the assignment the
+        pairs of people in the line (within 0.3 heights of its centre line) are put back in order:
+        the k-th track along the axis gets the k-th box, when those pairs are feasible.
+        """
+        diag = math.hypot(*self.frame_size) if self.frame_size else 1468.6
+        self._queues = []
+        for pts in polygons:
+            poly = Polygon(pts)
+            if len(pts) < 3 or not poly.is_valid or poly.area <= 0:
+                continue
+            xs, ys = poly.minimum_rotated_rectangle.exterior.coords.xy
+            edges = [(xs[i + 1] - xs[i], ys[i + 1] - ys[i]) for i in range(2)]
+            ex, ey = max(edges, key=lambda e: math.hypot(*e))
+            n = math.hypot(ex, ey) or 1.0
+            c = poly.centroid
+            self._queues.append((poly.buffer(0.02 * diag), ex / n, ey / n, c.x, c.y))
+
+    def _queue_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Index of the queue lane containing each point (feet), -1 for none."""
+        out = np.full(len(x), -1, dtype=int)
+        for k, (lane, *_rest) in enumerate(self._queues):
+            inside = shapely.contains_xy(lane, x, y) & (out < 0)
+            out[inside] = k
         return out
 
     def update(self, t: float, detections: Sequence[Detection]) -> list[TrackState]:
@@ -244,6 +282,22 @@ class Tracker:
         dist_n = np.hypot(dcx, dcy) / th[:, None]
         gap = np.array([t - self._states[i].last_seen for i in tracks])
         max_dist = np.minimum(self.dist_base + self.dist_rate * gap, 2.0)
+        qt = qd = None
+        if self._queues:
+            # Queue lanes: widen the gate along the lane axis only (see set_queues).
+            qt = self._queue_of(m[:, 0], m[:, 1] + m[:, 3] / 2.0)
+            qd = self._queue_of((D[:, 0] + D[:, 2]) / 2.0, D[:, 3])
+            same = (qt[:, None] == qd[None, :]) & (qt[:, None] >= 0)
+            if same.any():
+                axes = np.array([q[1:3] for q in self._queues])
+                u = np.where(qt[:, None] >= 0, axes[np.maximum(qt, 0)], 0.0)
+                a = (self.queue_along * th * np.clip(gap, 0.1, 2.0)) ** 2
+                q00 = s00 + a * u[:, 0] ** 2
+                q11 = s11 + a * u[:, 1] ** 2
+                q01 = s01 + a * u[:, 0] * u[:, 1]
+                qdet = q00 * q11 - q01 * q01
+                maha_q = (q11[:, None] * dcx**2 - 2 * q01[:, None] * dcx * dcy + q00[:, None] * dcy**2) / qdet[:, None]
+                maha = np.where(same, maha_q, maha)
         # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
         # needs overlap or a centre distance plausible for the time since the track was seen.
         # At video rates (>= 12.5 detections/s) there are many more chances per second for a chance
@@ -263,11 +317,37 @@ class Tracker:
         # A young track does not know its velocity yet, so its prediction cannot be expected to
         # overlap the next box of a fast walker: any pair inside its gates is accepted.
         young = np.array([self._states[i].hits < 3 for i in tracks])
-        out = []
-        for r_, c_ in zip(rows, cols):
-            if cost[r_, c_] < (max(max_cost, 1.6) if young[r_] else max_cost):
-                out.append((int(tracks[r_]), int(det_idx[c_])))
-        return out
+        keep = [(r_, c_) for r_, c_ in zip(rows, cols)
+                if cost[r_, c_] < (max(max_cost, 1.6) if young[r_] else max_cost)]
+        if qt is not None and len(keep) > 1 and self.queue_reorder:
+            keep = self._queue_order(keep, qt, qd, m, D, th, cost)
+        return [(int(tracks[r_]), int(det_idx[c_])) for r_, c_ in keep]
+
+    def _queue_order(self, pairs, qt, qd, m, D, th, cost):
+        """People in a queue keep their order: re-pair the line's matched tracks and boxes by rank
+        along the lane axis (k-th track with the k-th box) when every such pair is feasible."""
+        pairs = list(pairs)
+        for k, (_lane, ux, uy, cx, cy) in enumerate(self._queues):
+            idx = [n for n, (r_, c_) in enumerate(pairs) if qt[r_] == k and qd[c_] == k]
+            if len(idx) < 2:
+                continue
+            rs = np.array([pairs[n][0] for n in idx])
+            cs = np.array([pairs[n][1] for n in idx])
+            fx, fy = m[rs, 0], m[rs, 1] + m[rs, 3] / 2.0
+            # only people standing in the line (near its centre line), not someone walking past it
+            inline = np.abs(-(fx - cx) * uy + (fy - cy) * ux) < 0.3 * th[rs]
+            if inline.sum() < 2:
+                continue
+            rs, cs = rs[inline], cs[inline]
+            idx = [n for n, ok in zip(idx, inline) if ok]
+            s_t = m[rs, 0] * ux + (m[rs, 1] + m[rs, 3] / 2.0) * uy
+            s_d = ((D[cs, 0] + D[cs, 2]) / 2.0) * ux + D[cs, 3] * uy
+            new_cs = cs[np.argsort(s_d)][np.argsort(np.argsort(s_t))]
+            if np.array_equal(new_cs, cs) or not np.all(cost[rs, new_cs] < _INF):
+                continue
+            for n, r_, c_ in zip(idx, rs, new_cs):
+                pairs[n] = (r_, c_)
+        return pairs
 
     def _update_matched(self, pairs, dets: np.ndarray, t: float) -> None:
         ti = np.array([p[0] for p in pairs])

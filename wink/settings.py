@@ -244,6 +244,10 @@ HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30, minimum=1
 INGEST_MAX_BATCH_EVENTS = env_int("INGEST_MAX_BATCH_EVENTS", 1000, minimum=1)
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300, minimum=0)
+# Count audits (audits/): evidence kept at most this long; per-window and per-upload-request size bounds.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 14, minimum=1)
+AUDIT_MAX_EVIDENCE_BYTES = env_int("AUDIT_MAX_EVIDENCE_BYTES", 512 * 1024 * 1024, minimum=1024 * 1024)
+AUDIT_MAX_CHUNK_BYTES = env_int("AUDIT_MAX_CHUNK_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 # Camera workers (workers/): lease, supervisor and runner timings.
 DETECTOR_PRECISION = DETECTOR.precision
 DETECTOR_IMGSZ = DETECTOR.imgsz

@@ -1,6 +1,7 @@
 """One detector per worker process, shared by all the cameras it runs, behind one inference thread.
 
-Camera threads letterbox their frame themselves (OpenCV releases the GIL, so that runs in parallel)
+Camera threads prepare their frame themselves (the tiles of the camera's detection plan, vision.tiling; or
+one letterbox) (OpenCV releases the GIL, so that runs in parallel)
 and hand the input tensor to the engine; the engine thread stacks whatever is waiting (up to
 ``max_batch`` frames of the same input shape) into one batch, runs the network once, and each camera
 thread decodes its own rows. A fixed number of engine threads (CAMERA_INFERENCE_THREADS; on CPU one
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Job:
-    blob: np.ndarray | None  # 1xCxHxW when the detector exposes its raw network
+    blob: np.ndarray | None  # one row per frame (letterbox) or per tile (plan) when the detector exposes its network
     image: np.ndarray | None  # otherwise the frame itself
     future: Future
 
@@ -69,13 +70,34 @@ class InferenceEngine:
         future: Future = Future()
         if self._split:
             blob, boxes = self.detector.prepare([image])
-            if blob.shape[1:] not in self._warm:
+            if blob.shape not in self._warm:
                 self._warm_up(blob)
             self._queue.put(_Job(blob, None, future))
             output = future.result(timeout)
             return self.detector.decode(output, boxes)[0]
         self._queue.put(_Job(None, image, future))
         return future.result(timeout)
+
+    def detect_camera(self, image: np.ndarray, config=None, timeout: float | None = 60.0) -> list[Detection]:
+        """One frame of a camera through its detection plan (vision.tiling): the frame's tiles go to the
+        engine as one job, batched with other cameras' jobs of the same shape into one network call."""
+        if not self._split or not self.detector.plannable:
+            return self.detect(image, timeout)
+        if self._closed:
+            raise RuntimeError("inference engine closed")
+        h, w = image.shape[:2]
+        plan = self.detector.plan_for((w, h), config)
+        blob, boxes = self.detector.prepare_plan(image, plan)
+        if blob.shape not in self._warm:
+            self._warm_up(blob)
+        future: Future = Future()
+        self._queue.put(_Job(blob, None, future))
+        return self.detector.decode_plan(future.result(timeout), boxes, plan)
+
+    def describe(self, config=None, frame_size: tuple[int, int] | None = None) -> str:
+        """``backend precision (cpu feature) input/tiles`` of a camera (its plan once the frame size is known)."""
+        plan = self.detector.plan_for(frame_size, config) if frame_size else None
+        return self.detector.describe(plan) if hasattr(self.detector, "describe") else self.detector.name
 
     def _infer(self, blob: np.ndarray) -> np.ndarray:
         """The raw network on ``blob``; safe to call from several engine threads at once."""
@@ -100,11 +122,12 @@ class InferenceEngine:
         """Run every batch size once for a new input shape, so that backends which compile per shape
         (OpenVINO) do it now, not in the middle of a batch that several cameras wait for."""
         with self._warm_lock:
-            if blob.shape[1:] in self._warm:
+            if blob.shape in self._warm:
                 return
+            # jobs of one shape are batched together: n rows (a frame's tiles), 2n, ... max_batch x n
             for size in range(1, self.max_batch + 1):
-                self._infer(np.repeat(blob, size, axis=0))
-            self._warm.add(blob.shape[1:])
+                self._infer(np.concatenate([blob] * size) if size > 1 else blob)
+            self._warm.add(blob.shape)
 
     def close(self) -> None:
         self._closed = True
@@ -158,8 +181,20 @@ class InferenceEngine:
         for group in by_shape.values():
             blob = group[0].blob if len(group) == 1 else np.concatenate([job.blob for job in group])
             output = self._infer(blob)
+            rows = len(group[0].blob)  # 1 for a letterboxed frame, the tile count for a plan
             for i, job in enumerate(group):
-                job.future.set_result(output[i : i + 1])
+                job.future.set_result(output[i * rows : (i + 1) * rows])
+
+
+def detector_info(detector) -> dict[str, str]:
+    """What the worker's detector runs on, for the metrics and the camera page: backend, precision and the
+    CPU feature the backend picked (vision.detectors.cpu_feature)."""
+    from vision.detectors import cpu_feature
+
+    backend = getattr(detector, "backend", type(detector).__name__)
+    precision = getattr(detector, "precision", "")
+    cpu = cpu_feature()
+    return {"backend": backend, "precision": precision, "cpu": cpu, "summary": f"{backend} {precision} ({cpu})"}
 
 
 _engine: InferenceEngine | None = None
@@ -204,6 +239,6 @@ def shared_engine() -> InferenceEngine:
             on_gpu = str(settings.MODEL_DEVICE).startswith("cuda")
             max_batch = settings.CAMERA_INFERENCE_MAX_BATCH or (8 if on_gpu else 2)
             _engine = InferenceEngine(detector, max_batch=max_batch, threads=engine_threads)
-            log.info("loaded detector %s in %.1fs (%d engine threads, batch <= %d)", detector.name,
-                     time.perf_counter() - started, engine_threads, max_batch)
+            log.info("loaded detector %s (%s) in %.1fs (%d engine threads, batch <= %d)", detector.name,
+                     detector_info(detector)["summary"], time.perf_counter() - started, engine_threads, max_batch)
         return _engine

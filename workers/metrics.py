@@ -41,6 +41,30 @@ COUNTERS = {
 }
 
 
+# fields of the hash behind the info gauge wink_detector_info (labels; the value is always 1)
+DETECTOR_FIELDS = {"detector_backend": "backend", "detector_precision": "precision", "detector_cpu": "cpu",
+                   "detector_input": "input"}
+
+
+def detector_fields(engine, config=None, frame_size: tuple[int, int] | None = None) -> dict:
+    """The detector's backend, precision, CPU feature and this camera's input/tiles, for the camera's hash
+    (nothing before the engine exists). Never raises: a metric must not stop a camera."""
+    if engine is None:
+        return {}
+    from workers.inference import detector_info
+
+    info = detector_info(engine.detector)
+    text = info["summary"]
+    try:
+        text = engine.describe(config, frame_size)
+    except Exception:  # a plan that does not fit is reported by the runner's status, not here
+        pass
+    prefix = info["summary"]
+    return {"detector": text, "detector_backend": info["backend"], "detector_precision": info["precision"],
+            "detector_cpu": info["cpu"], "detector_input": text[len(prefix):].strip() if text.startswith(prefix)
+            else ""}
+
+
 def camera_metrics_write(client, camera_pk: int, values: dict, ttl_s: int = METRICS_TTL_S) -> None:
     """``client``: Redis, or the embedded mode's in-process `leases.LocalLeases` (kept there, not scraped)."""
     key = f"{METRICS_PREFIX}{camera_pk}"
@@ -84,6 +108,21 @@ def camera_metrics_read_all(client: redis.Redis) -> list[dict]:
     if stale:
         client.srem(METRICS_INDEX, *stale)
     return rows
+
+
+def camera_detector_read(camera_pk: int, redis_url: str | None = None) -> str | None:
+    """What the camera's runner reports its detector as (``backend precision (cpu feature) input/tiles``);
+    None while no runner reports (or Redis is unreachable: the page still renders)."""
+    url = redis_url if redis_url is not None else settings.REDIS_URL
+    if not url:
+        return None
+    from workers.leases import redis_connection
+
+    try:
+        return redis_connection(url).hget(f"{METRICS_PREFIX}{camera_pk}", "detector") or None
+    except redis.RedisError as exc:
+        log.warning("camera %s: detector info unavailable: %s", camera_pk, exc)
+        return None
 
 
 def _number(value) -> float | None:
@@ -135,6 +174,15 @@ class CameraMetricsCollector:
                     family.add_metric(lv, value)
         yield from gauges.values()
         yield from counters.values()
+        info = GaugeMetricFamily(
+            "wink_detector_info", "The detector a camera runs on: backend, precision, CPU feature, input/tiles (1)",
+            labels=[*labels, *DETECTOR_FIELDS.values()],
+        )
+        for row in rows:
+            if row.get("detector_backend"):
+                info.add_metric([row.get("store", ""), row.get("camera", ""),
+                                 *(row.get(f, "") for f in DETECTOR_FIELDS)], 1)
+        yield info
         running = GaugeMetricFamily("wink_cameras_running", "Cameras with a runner reporting metrics")
         running.add_metric([], len(rows))
         yield running

@@ -29,6 +29,7 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
+from audits.recorder import AuditRecorder
 from cameras.heatmaps import camera_heatmap_add
 from cameras.models import Camera
 from vision.config import ConfigError, load_camera_config
@@ -169,6 +170,7 @@ class _RunnerSink(FrameSink):
         if runner.annotate_every_s and time.monotonic() >= runner._next_annotate:
             runner._next_annotate = time.monotonic() + runner.annotate_every_s
             runner._publish_annotated_frame(pipeline, step)
+        runner.audit.on_frame(pipeline, step)  # evidence of an audit window, only during one (audits/)
 
 
 class CameraRunner:
@@ -190,6 +192,7 @@ class CameraRunner:
         self.source = None
         # the frame loop (vision.driver); its sink is the runner's own outputs, its tick the housekeeping
         self.driver = PipelineDriver(None, _RunnerSink(self), detector=self._detect, person_key_prefix=_run_prefix)
+        self.audit = AuditRecorder(self.camera_pk)  # count audits: keeps evidence during a window
         self.heatmap: HeatmapGrid | None = None
         self.config = None
         self.cadence: DetectionCadence | None = None
@@ -305,7 +308,8 @@ class CameraRunner:
         return packet
 
     def _detect(self, image):
-        return self.engine.detect(image)
+        self._frame_size = (image.shape[1], image.shape[0])
+        return self.engine.detect_camera(image, self.driver.config)  # the camera's detection plan (vision.tiling)
 
     @property
     def _log(self) -> dict:
@@ -331,6 +335,7 @@ class CameraRunner:
 
     def _build(self, reopen: bool) -> None:
         """(Re)load the pipeline config from the database; reopen the stream when asked."""
+        from vision.uniform import UniformStage, store_uniform_model
         from zones.selectors import camera_pipeline_config
 
         camera = self.camera
@@ -338,6 +343,9 @@ class CameraRunner:
         try:
             self.config = load_camera_config(camera_pipeline_config(camera))
             self.config_error = None
+            # Staff by uniform (vision/uniform.py): a store's switch; its cameras share one learned model.
+            self.driver.uniform = (UniformStage(store_uniform_model(camera.store.store_id))
+                                   if camera.store.staff_uniform_model else None)
         except ConfigError as exc:
             self.config_error = f"config: {exc}"
             self._set_status(Camera.Status.ERROR, self.config_error)
@@ -347,7 +355,9 @@ class CameraRunner:
             self.source = None
             if not self.config_error:
                 try:
-                    self.source = _open_stream(camera.rtsp_url, camera.effective_frame_rate)
+                    # the detect stream (substream) when set: the pipeline takes its frame size from the
+                    # frames, so zones drawn on the main stream's screenshot scale to it (vision/config.py)
+                    self.source = _open_stream(camera.analysed_url, camera.effective_frame_rate)
                 except StreamRefused as exc:
                     self.config_error = str(exc)
                     self._set_status(Camera.Status.ERROR, self.config_error)
@@ -372,7 +382,8 @@ class CameraRunner:
             self._build(reopen=True)  # the stream gave up earlier: try again
         if runtime != self.runtime:
             old, self.runtime = self.runtime, runtime
-            stream_changed = (old.rtsp_url, old.frame_rate) != (runtime.rtsp_url, runtime.frame_rate)
+            stream_changed = ((old.rtsp_url, old.detect_url, old.frame_rate)
+                              != (runtime.rtsp_url, runtime.detect_url, runtime.frame_rate))
             log.info("camera %s: configuration changed (version %s -> %s); reloading",
                      self.camera.camera_id, old.config_version, runtime.config_version, extra=self._log)
             self._flush()
@@ -473,6 +484,7 @@ class CameraRunner:
             "lag_seconds": "" if self._last_lag is None else round(self._last_lag, 3),
             "frame_age_seconds": "" if stats.get("last_frame_age") is None else round(stats["last_frame_age"], 3),
             "inference_queue_depth": self._engine.depth if self._engine is not None else 0,
+            **(metrics.detector_fields(self._engine, self.driver.config, getattr(self, "_frame_size", None))),
             "frames_processed_total": self.frames_processed,
             "frames_dropped_total": stats.get("frames_dropped", 0),
             "reconnects_total": stats.get("reconnects", 0),

@@ -16,6 +16,7 @@ class CameraRuntime:
     rtsp_url: str
     frame_rate: float
     detection_interval: int
+    detect_url: str = ""  # the detect stream (substream) the runner reads when set
 
 
 def camera_for_runner(camera_pk: int) -> Camera | None:
@@ -25,12 +26,12 @@ def camera_for_runner(camera_pk: int) -> Camera | None:
 def camera_runtime(camera_pk: int) -> CameraRuntime | None:
     """None when the camera was deleted."""
     camera = Camera.objects.filter(pk=camera_pk).only(
-        "enabled", "config_version", "rtsp_url", "frame_rate", "detection_interval"
+        "enabled", "config_version", "rtsp_url", "detect_url", "frame_rate", "detection_interval"
     ).first()
     if camera is None:
         return None
     return CameraRuntime(camera.enabled, camera.config_version, camera.rtsp_url,
-                         camera.effective_frame_rate, camera.effective_detection_interval)
+                         camera.effective_frame_rate, camera.effective_detection_interval, camera.detect_url)
 
 
 def camera_pks_to_run() -> list[int]:

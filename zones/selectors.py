@@ -48,6 +48,8 @@ def camera_pipeline_config(camera: Camera) -> dict:
             config["shelves"][zone.zone_id] = points
         elif zone.ztype == Zone.ZoneType.QUEUE:
             config["queues"][zone.zone_id] = points
+        elif zone.ztype == Zone.ZoneType.STAFF:  # GUIDE §2 Staff: tracks entering it are staff
+            config.setdefault("staff_zones", {})[zone.zone_id] = points
         else:
             config["zones"][zone.zone_id] = points
             config["zone_types"][zone.zone_id] = zone.ztype

@@ -132,6 +132,12 @@ def test_comprehensive_guide_call_and_hand_computed_totals(client, tenant):
         "queue_served": 30,
         "avg_queue_wait": 50.0,
         "peak_occupancy": 0,
+        # No POS data in the period: conversion figures are null, never 0 (pos app, GUIDE §2).
+        "transactions": None,
+        "revenue": None,
+        "conversion_rate": None,
+        "avg_transaction_value": None,
+        "revenue_per_visitor": None,
     }
     assert [d["date"] for d in body["daily"]] == [(today - dt.timedelta(days=1)).isoformat(), today.isoformat()]
     assert body["daily"][1]["footfall"] == 100
@@ -247,7 +253,8 @@ def test_promotion_create_analyze_and_promo_query(client, tenant):
     footfall = body["metrics"]["footfall"]
     assert set(footfall) >= {"during", "baseline", "uplift_pct", "ci_low", "ci_high"}
     assert footfall["during"] == 130.0 and footfall["ci_low"] <= footfall["uplift_pct"] <= footfall["ci_high"]
-    assert set(body["metrics"]) == {"footfall", "zone_visits", "shelf_interactions", "queue_wait"}
+    assert set(body["metrics"]) == {"footfall", "zone_visits", "shelf_interactions", "queue_wait", "conversion",
+                                    "revenue"}
     assert Promotion.objects.get(pk=event["id"]).analysis["verdict"] == body["verdict"]
 
     promo = client.get(

@@ -12,6 +12,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from analytics.exports import (
@@ -26,7 +27,8 @@ from analytics.models import DailyMetric, MetricScope, Promotion, SpikeAlert
 from analytics.promotions import PROMO_METRICS
 from analytics.selectors import comprehensive_read, insights_list, spikes_read
 from analytics.serializers import MAX_PERIOD_DAYS
-from cameras.localtime import local_today
+from analytics.staff import staff_crossings_count
+from cameras.localtime import local_day_bounds, local_today
 from cameras.selectors import camera_list_for_user
 from dashboard.pages.cameras import store_for_user_or_404
 from events import timebounds
@@ -89,6 +91,9 @@ def store_overview(request, store_id: str):
         **_store_nav(store, "overview"),
         "cameras": cameras,
         "today": local_today(store),
+        # GUIDE §2 Staff: door crossings of staff tracks that footfall left out today (shown only when some were).
+        "staff_crossings_today": staff_crossings_count(store.pk, local_day_bounds(store, local_today(store))[0],
+                                                       timezone.now()),
         "config": {
             "store_id": store.store_id,
             "timezone": store.timezone,
@@ -113,6 +118,8 @@ def store_trends(request, store_id: str):
     first, last, days, period_error = _trend_period(request.GET, today)
     # The selector behind POST /api/analytics/comprehensive, so this page and the API agree.
     report = comprehensive_read([store], include_zones=True, start_date=first, end_date=last)
+    for row in (report["totals"], *report["daily"]):  # POS conversion as a percentage; None = no POS data
+        row["conversion_pct"] = row["conversion_rate"] * 100 if row.get("conversion_rate") is not None else None
     by_date = {row["date"]: row for row in report["daily"]}
     with_year = first.year != last.year
     series = []

@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from analytics.models import DailyMetric, MetricScope
+from audits.selectors import camera_accuracy
 from cameras.heatmaps import camera_heatmap_for_range
 from cameras.localtime import local_today
 from cameras.models import Camera, Store
 from cameras.selectors import camera_list_for_user, screenshot_url, store_list_for_user
 from dashboard.selectors import live_metrics
 from workers.frames import annotated_frame_read
+from workers.metrics import camera_detector_read
 from zones.selectors import entrance_line_for_camera, zone_list_for_camera
 
 HEATMAP_DAYS = {"today": 1, "7d": 7, "30d": 30}
@@ -116,6 +118,8 @@ def camera_detail(request, pk: int):
         "heatmap_period": period,
         "heatmap_periods": [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days")],
         "today": today,
+        "detector": camera_detector_read(camera.pk),
+        "audited": camera_accuracy(camera),  # count audits: the camera's measured accuracy (audits/selectors.py)
         **dict(zip(("counts", "zone_rows", "counts_source"), camera_today_counts(camera, today), strict=True)),
     })
 

@@ -114,6 +114,21 @@
     }
     const hourly = pick(data, ["hourly", "hours", "hourly_footfall"]);
     if (Array.isArray(hourly)) drawHourly(hourly);
+    applyConversion(data.conversion);
+  }
+
+  // Point of sale (GUIDE §2): null conversion is "no data" (no POS data yet today), never 0%.
+  function applyConversion(conversion) {
+    if (!conversion) return;
+    const today = conversion.today || {}, last = conversion.same_weekday_last_week || {};
+    const percent = function (rate) { return rate === null || rate === undefined ? "no data" : W.fmt(rate * 100, 1) + "%"; };
+    setMetric("conversion_today", percent(today.conversion_rate));
+    let text = "Same weekday last week: " + percent(last.conversion_rate);
+    if (conversion.change_points !== null && conversion.change_points !== undefined) {
+      text += " (" + (conversion.change_points > 0 ? "+" : "") + W.fmt(conversion.change_points, 1) + " pts)";
+    }
+    if (today.transactions !== null && today.transactions !== undefined) text += " · " + W.fmt(today.transactions) + " transactions";
+    setMetric("conversion_compare", text);
   }
 
   function drawHourly(hourly) {

@@ -238,11 +238,14 @@ def test_auto_precision_follows_the_cpu():
     assert det.precision == ("bf16" if cpu_supports_bf16() else "fp32")
 
 
-def test_bf16_request_on_a_cpu_without_it_is_refused_clearly():
-    if cpu_supports_bf16():
-        pytest.skip("this CPU supports bf16")
-    with pytest.raises(DetectorError, match="AMX or AVX512_BF16"):
-        create_detector("openvino", precision="bf16")
+def test_bf16_request_on_a_cpu_without_it_falls_back_to_fp32_with_one_warning(monkeypatch, caplog):
+    # an AMD EPYC without AVX512_BF16 (or an older Xeon): the flags /proc/cpuinfo would show
+    monkeypatch.setattr("vision.detectors.cpu_flags", lambda: frozenset({"avx2", "fma", "avx512f"}))
+    with caplog.at_level("WARNING", logger="vision.detectors"):
+        det = create_detector("openvino", precision="bf16")
+    assert det.backend == "openvino" and det.precision == "fp32"
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "bf16" in warnings[0].getMessage()
 
 
 def test_default_path_never_imports_torch(tmp_path):
@@ -275,6 +278,28 @@ def test_ultralytics_backend_runs_a_pt_model_on_gpu(people_frames):
 
 
 def test_auto_backend_follows_the_model_file(tmp_path):
-    assert create_detector("auto").backend == "onnxruntime"  # the bundled ONNX model
+    # the bundled ONNX model: OpenVINO BF16 where the CPU runs bf16, else ONNX Runtime FP32
+    expected = ("openvino", "bf16") if cpu_supports_bf16() else ("onnxruntime", "fp32")
+    det = create_detector("auto")
+    assert (det.backend, det.precision) == expected
     with pytest.raises(ModelNotFoundError):  # an OpenVINO .xml goes to OpenVINO, which looks for the file
         create_detector("auto", model_path=tmp_path / "int8" / "yolo11n.xml")
+
+
+def test_auto_backend_falls_back_to_onnxruntime_with_one_warning_when_openvino_cannot_load(monkeypatch, caplog):
+    monkeypatch.setattr("vision.detectors.cpu_flags", lambda: frozenset({"amx_bf16", "amx_tile", "avx512_bf16"}))
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino -> ImportError, like a host without it
+    with caplog.at_level("WARNING", logger="vision.detectors"):
+        det = create_detector("auto")
+    assert (det.backend, det.precision) == ("onnxruntime", "fp32")
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "falling back to onnxruntime" in warnings[0].getMessage()
+    assert det.detect([np.zeros((720, 1280, 3), np.uint8)]) == [[]]
+
+
+def test_auto_backend_on_a_cpu_without_bf16_is_onnxruntime(monkeypatch):
+    monkeypatch.setattr("vision.detectors.cpu_flags", lambda: frozenset({"avx2", "fma", "avx512f"}))  # e.g. EPYC
+    det = create_detector("auto")
+    assert (det.backend, det.precision) == ("onnxruntime", "fp32")
+    assert det.describe().startswith("onnxruntime fp32 (avx512f)")
+    assert det.pixel_budget == 960 * 540  # FP32 on a CPU: a 960 input for a whole 1080p frame

@@ -9,6 +9,7 @@ import pytest
 
 from vision.config import REGION_TYPES, ZONE_TYPES
 from vision.events import EVENT_FIELDS, EVENT_TYPES, entrance_event, iso, stay_event
+from vision.staff import staff_event
 
 START = datetime(2025, 10, 1, 10, 0, tzinfo=UTC)
 
@@ -23,6 +24,8 @@ def built_events() -> list[dict]:
         stay_event("cam", START, "zone", "electronics", "t1", 1.0, 5.5),
         stay_event("cam", START, "shelf", "shelf_promo", "t1", 2.0, 17.5),
         stay_event("cam", START, "queue", "checkout", "t8", 0.0, 120.0),
+        staff_event("cam", START, 4.0, "t9", "counter", 1.0),  # the mark
+        staff_event("cam", START, 1.0, "t9", "counter", 1.0, 60.0),  # the close
     ]
 
 

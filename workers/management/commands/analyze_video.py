@@ -52,7 +52,11 @@ class Command(BaseCommand):
                             help="detection confidence threshold (default: DETECTOR_CONF)")
         parser.add_argument("--iou", type=float, default=settings.DETECTOR_IOU,
                             help="NMS IoU threshold (default: DETECTOR_IOU)")
-        parser.add_argument("--imgsz", type=int, default=settings.DETECTOR_IMGSZ, help="network input size (long side)")
+        parser.add_argument("--imgsz", type=int, default=settings.DETECTOR_IMGSZ,
+                            help="network input size (long side) of --letterbox and of ultralytics")
+        parser.add_argument("--letterbox", action="store_true",
+                            help="one letterbox of the whole frame at --imgsz instead of the camera's detection "
+                                 "plan (detect_* keys of the camera config): the old behaviour, for baselines")
         parser.add_argument("--threads", type=int, default=None,
                             help="inference threads (default: DETECTOR_THREADS; 0: the backend's default)")
         parser.add_argument("--start", help="ISO time of the first frame (default: now)")
@@ -101,7 +105,7 @@ class Command(BaseCommand):
                 source, config, opts["out"], detector,
                 start_time=start, annotate_path=opts["annotate"], detection_interval=interval,
                 max_seconds=opts["max_seconds"], max_frames=opts["max_frames"],
-                progress=not opts["no_progress"],
+                progress=not opts["no_progress"], letterbox=opts["letterbox"],
             )
         except (SourceError, AnalyzeError, DetectorError) as exc:
             raise CommandError(mask_url(str(exc))) from None
@@ -111,7 +115,8 @@ class Command(BaseCommand):
         footfall = s.get("footfall", {})
         self.stdout.write(
             f"{shown}: {result.frames} frames ({result.detected_frames} detected, "
-            f"{result.ms_per_detection:.1f} ms/detection with {detector.name}), {result.events} events, "
+            f"{result.ms_per_detection:.1f} ms/detection with {result.detector or detector.name}), "
+            f"{result.events} events, "
             f"in {footfall.get('in', 0)} / out {footfall.get('out', 0)}, {s.get('unique_tracks', 0)} tracks "
             f"-> {result.out_dir}" + (f", annotated {result.annotated}" if result.annotated else "")
         )

@@ -14,9 +14,9 @@ from django.db.models import Min
 from django.utils import timezone
 
 from cameras.models import Store
-from events.models import EntranceEvent, QueueEvent, ShelfEvent, StaleHour, ZoneEvent
+from events.models import EntranceEvent, QueueEvent, ShelfEvent, StaffEvent, StaleHour, ZoneEvent
 
-EVENT_MODELS = (EntranceEvent, ZoneEvent, ShelfEvent, QueueEvent)
+EVENT_MODELS = (EntranceEvent, ZoneEvent, ShelfEvent, QueueEvent, StaffEvent)
 
 
 class Command(BaseCommand):

@@ -51,7 +51,8 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
         runner = CameraRunner(camera.pk, stop_event=stop, max_seconds=seconds, worker_name="run_camera")
         name = f"{camera.store.store_id}/{camera.camera_id}"
-        self.stdout.write(f"running {name} ({camera.masked_rtsp_url}); Ctrl-C stops")
+        stream = f"detect stream {camera.masked_detect_url}" if camera.detect_url else camera.masked_rtsp_url
+        self.stdout.write(f"running {name} ({stream}); Ctrl-C stops")
         result: dict = {}
         thread = threading.Thread(target=lambda: result.setdefault("reason", runner.run()), daemon=True)
         thread.start()

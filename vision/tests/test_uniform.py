@@ -1,0 +1,94 @@
+"""The uniform model (vision/uniform.py): learned from staff-zone tracks, applied to tracks elsewhere."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.config import load_camera_config
+from vision.driver import PipelineDriver
+from vision.sources import FramePacket
+from vision.uniform import UniformModel, UniformStage, bhattacharyya, upper_body_histogram
+
+from .helpers import START, camera, person, walk
+
+CAM = camera(
+    zones={},
+    entrance_line=[[200, 150], [200, 700]], inside_point=[900, 400],
+    staff_zones={"counter": [[1000, 200], [1270, 200], [1270, 600], [1000, 600]]},
+)
+RED, BLUE, GREEN = (30, 30, 200), (200, 40, 30), (40, 170, 40)  # BGR shirts
+
+
+def frame(people) -> np.ndarray:
+    """Grey store (no hue), each person a dark box with a coloured shirt on the top 40%."""
+    img = np.full((720, 1280, 3), 128, np.uint8)
+    for det, shirt in people:
+        x1, y1, x2, y2 = (round(v) for v in det.box)
+        img[max(0, y1):y2, max(0, x1):x2] = (35, 35, 35)
+        img[max(0, y1):int(y1 + 0.4 * (y2 - y1)), max(0, x1):x2] = shirt
+    return img
+
+
+def test_histogram_and_distance():
+    img = frame([(person(400, 400), RED), (person(800, 400), BLUE)])
+    red = upper_body_histogram(img, person(400, 400).box)
+    blue = upper_body_histogram(img, person(800, 400).box)
+    assert red is not None and blue is not None and abs(red.sum() - 1) < 1e-9
+    assert bhattacharyya(red, red) < 0.05 and bhattacharyya(red, blue) > 0.9
+    assert upper_body_histogram(np.full((720, 1280, 3), 128, np.uint8), person(400, 400).box) is None  # grey
+    model = UniformModel(min_samples=2)
+    for _ in range(3):
+        model.learn(red)
+    assert model.ready and model.confidence(red) > 0.95 and model.confidence(blue) < 0.1
+
+
+def scene():
+    """(t, [(detection, shirt)]): a red-uniformed staff member behind the counter, then a red-uniformed
+    colleague and a blue customer walking in through the door; a green customer never near anyone."""
+    staff = dict(walk([(0, 1050, 380), (10, 1200, 420)]))
+    colleague = dict(walk([(0, 100, 650), (12, 900, 650)]))
+    customer = dict(walk([(0, 100, 300), (12, 900, 300)]))
+    other = dict(walk([(0, 100, 480), (14, 700, 480), (18, 100, 480)]))
+    out = []
+    for i in range(32 * 4 + 1):
+        t = i / 4
+        people = [(d, RED) for d in staff.get(t, [])]
+        if t >= 12:
+            people += [(d, RED) for d in colleague.get(t - 12, [])]
+            people += [(d, BLUE) for d in customer.get(t - 12, [])]
+        people += [(d, GREEN) for d in other.get(t, [])]
+        out.append((t, people))
+    return out
+
+
+def test_driver_with_uniform_stage_marks_the_uniformed_colleague_only():
+    frames = scene()
+    queue = [[d for d, _ in people] for _, people in frames]
+    driver = PipelineDriver(load_camera_config(CAM), detector=lambda image: queue.pop(0), start_time=START)
+    driver.uniform = UniformStage(threshold=0.6, min_frames=6)
+    events = []
+    for i, (t, people) in enumerate(frames):
+        events += driver.process(FramePacket(i, t, frame(people), START))
+    events += driver.finish()
+    marks = [e for e in events if e["type"] == "staff" and "exit_ts" not in e]
+    assert sorted(m["zone_id"] for m in marks) == ["counter", "uniform"]
+    uniform_key = next(m["person_key"] for m in marks if m["zone_id"] == "uniform")
+    crossings = {e["person_key"]: e["direction"] for e in events if e["type"] == "entrance"}
+    assert crossings.get(uniform_key) == "in"  # crossed the door before the model knew
+    assert driver.uniform.confidences and driver.uniform.confidences[0] > 0.9
+    summary = driver.summary()
+    # Customers only: the blue customer in, the green one in and out; the colleague's crossing left out.
+    assert summary["footfall"] == {"in": 2, "out": 1}
+    assert summary["staff"]["tracks"] == 2 and summary["staff"]["crossings"] == 1
+
+
+def test_uniform_stage_without_staff_zones_does_nothing():
+    cfg = {k: v for k, v in CAM.items() if k != "staff_zones"}
+    frames = scene()
+    queue = [[d for d, _ in people] for _, people in frames]
+    driver = PipelineDriver(load_camera_config(cfg), detector=lambda image: queue.pop(0), start_time=START)
+    driver.uniform = UniformStage()
+    events = []
+    for i, (t, people) in enumerate(frames):
+        events += driver.process(FramePacket(i, t, frame(people), START))
+    assert not [e for e in events if e["type"] == "staff"] and not driver.uniform.confidences

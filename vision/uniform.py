@@ -1,0 +1,135 @@
+"""Uniform model (optional, off by default): staff told apart by the colours of their upper body.
+
+Beyond staff zones (vision/staff.py), a store's staff usually wear a uniform. This stage learns its colours
+continuously from the tracks the staff zones have marked, and marks other tracks whose upper body matches:
+- descriptor: hue-saturation histogram (HS_BINS) of the top 40% of the person box in HSV, pixels too dark
+  or too grey to have a hue left out, L1-normalised (so a uniform's colour, not the lighting, matters);
+- model: the running mean of the descriptors of staff-zone tracks (one per frame each), ready once it has
+  `min_samples` of them;
+- a track elsewhere is compared on the mean of its own descriptors once it has `min_frames` of them:
+  confidence = 1 − Bhattacharyya distance (1: the same colours, 0: none in common); at `threshold` or
+  more it gets a `staff` mark with zone_id "uniform", the same mark a staff zone gives (so every consumer
+  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks'.
+
+It needs pixels, so it runs in the frame loop (vision/driver.PipelineDriver.uniform); pure numpy + OpenCV.
+One model per store, shared by its cameras' drivers, lives as long as the process (learned again after a
+restart: it needs only a few staff-zone visits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+UNIFORM_ZONE = "uniform"
+HS_BINS = (16, 4)
+UPPER_BODY = 0.4
+
+
+def upper_body_histogram(image: np.ndarray, box) -> np.ndarray | None:
+    """HS histogram of the top 40% of `box` (x1, y1, x2, y2) in a BGR image; None when too little is visible."""
+    import cv2
+
+    h_img, w_img = image.shape[:2]
+    x1, y1, x2, y2 = (float(v) for v in box)
+    top = y1 + 0.08 * (y2 - y1)  # below the head
+    bottom = y1 + UPPER_BODY * (y2 - y1)
+    inset = 0.2 * (x2 - x1)  # the torso, not the background beside the arms
+    xa, xb = int(max(0, x1 + inset)), int(min(w_img, x2 - inset))
+    ya, yb = int(max(0, top)), int(min(h_img, bottom))
+    if xb - xa < 3 or yb - ya < 3:
+        return None
+    hsv = cv2.cvtColor(np.ascontiguousarray(image[ya:yb, xa:xb]), cv2.COLOR_BGR2HSV)
+    mask = cv2.inRange(hsv, (0, 40, 40), (180, 255, 255))  # has a hue: not black, white or grey
+    if cv2.countNonZero(mask) < 0.2 * mask.size:
+        return None
+    hist = cv2.calcHist([hsv], [0, 1], mask, list(HS_BINS), [0, 180, 0, 256]).ravel().astype(np.float64)
+    total = hist.sum()
+    return hist / total if total > 0 else None
+
+
+def bhattacharyya(a: np.ndarray, b: np.ndarray) -> float:
+    """Bhattacharyya distance of two L1-normalised histograms (0 identical, 1 disjoint)."""
+    bc = float(np.sum(np.sqrt(a * b)))
+    return float(np.sqrt(max(0.0, 1.0 - min(1.0, bc))))
+
+
+class UniformModel:
+    """Uniform colours of one store, learned from staff-zone tracks."""
+
+    def __init__(self, min_samples: int = 20):
+        self.mean: np.ndarray | None = None
+        self.samples = 0
+        self.min_samples = min_samples
+
+    @property
+    def ready(self) -> bool:
+        return self.mean is not None and self.samples >= self.min_samples
+
+    def learn(self, descriptor: np.ndarray) -> None:
+        self.samples += 1
+        if self.mean is None:
+            self.mean = descriptor.copy()
+        else:
+            # Running mean over the last ~500 samples: learned continuously, uniforms may change with a season.
+            rate = max(1.0 / self.samples, 1.0 / 500)
+            self.mean += rate * (descriptor - self.mean)
+
+    def confidence(self, descriptor: np.ndarray) -> float:
+        if self.mean is None:
+            return 0.0
+        return 1.0 - bhattacharyya(descriptor, self.mean / max(self.mean.sum(), 1e-12))
+
+
+class UniformStage:
+    """Per camera: learns from staff-zone tracks, marks matching tracks elsewhere (see the module docstring)."""
+
+    def __init__(self, model: UniformModel | None = None, threshold: float = 0.6, min_frames: int = 6):
+        self.model = model or UniformModel()
+        self.threshold = threshold
+        self.min_frames = min_frames
+        self._tracks: dict[str, tuple[np.ndarray, int]] = {}  # person_key -> (sum of descriptors, n)
+        self.confidences: list[float] = []  # of the marks made, in order
+
+    def observe(self, pipeline: Any, image: np.ndarray, t: float) -> list[dict]:
+        """After pipeline.update() on this frame: learn, and return the uniform marks made (already accounted)."""
+        staff = pipeline.staff
+        if image is None or not staff.regions:
+            return []
+        marks: list[dict] = []
+        live = set()
+        for st in pipeline.tracks:
+            if not st.matched or not st.confirmed:
+                continue
+            pk = pipeline.person_key_prefix + st.person_key
+            live.add(pk)
+            by = staff.marked_by(pk)
+            if by == UNIFORM_ZONE:
+                continue  # marked by its uniform already
+            descriptor = upper_body_histogram(image, st.box)
+            if descriptor is None:
+                continue
+            if by is not None:  # marked by a staff zone: a sample of the uniform
+                self.model.learn(descriptor)
+                continue
+            total, n = self._tracks.get(pk, (np.zeros_like(descriptor), 0))
+            total, n = total + descriptor, n + 1
+            self._tracks[pk] = (total, n)
+            if n >= self.min_frames and self.model.ready:
+                confidence = self.model.confidence(total / n)
+                if confidence >= self.threshold:
+                    ev = staff.mark(pk, st.track_id, t, UNIFORM_ZONE)
+                    if ev is not None:
+                        marks.append(ev)
+                        self.confidences.append(round(confidence, 3))
+        self._tracks = {pk: v for pk, v in self._tracks.items() if pk in live}
+        return marks
+
+
+_STORE_MODELS: dict[str, UniformModel] = {}
+
+
+def store_uniform_model(store_key: str) -> UniformModel:
+    """The process-wide model of one store: its cameras' stages learn into and read from the same one."""
+    return _STORE_MODELS.setdefault(store_key, UniformModel())
