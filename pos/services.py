@@ -333,9 +333,21 @@ def _store_rows_write(store: Store, indexed: list[tuple[int, dict[str, Any]]], s
     if not fresh:
         return
     objects = [PosTransaction(store=store, source=source, **row) for _, row in fresh.values()]
-    created = PosTransaction.objects.bulk_create(objects, ignore_conflicts=True, batch_size=1000)
-    # ignore_conflicts: a concurrent request that stored the same id first makes ours a duplicate, not an error.
-    result.accepted += len(created)
+    PosTransaction.objects.bulk_create(objects, ignore_conflicts=True, batch_size=1000)
+    # ignore_conflicts: a concurrent request may have stored one of these ids first. Same content: ours is as
+    # good as stored. Different content: a conflict like any other, reported and not counted.
+    stored_now = PosTransaction.objects.filter(store=store, transaction_id__in=list(fresh)).values_list(
+        "transaction_id", "ts", "amount", "currency", "items")
+    for tid, *content in stored_now:
+        position, row = fresh[tid]
+        if not _same(tuple(content), row):
+            del fresh[tid]
+            result.reject({key: position, "transaction_id": tid}, PosRowError(
+                "transaction_id", f"{tid!r} was already recorded with different content (ts, amount, currency or "
+                "items)", code="conflict"))
+    result.accepted += len(fresh)
+    if not fresh:
+        return
     hours_mark_stale(store, [row["ts"] for _, row in fresh.values()])
     result.touched_hours += len({local_hour_start(store, row["ts"]) for _, row in fresh.values()})
 
@@ -363,7 +375,7 @@ def hourly_totals_record(*, stores: dict[str, Store], rows: list, now: dt.dateti
             store = stores.get(slug)
             if store is None:
                 raise PosRowError("store_id", f"unknown store {slug!r}", code="unknown_store")
-            hour = parse_ts(raw.get("hour"), now=now + dt.timedelta(hours=1), name="hour")
+            hour = parse_ts(raw.get("hour"), now=now, name="hour")  # an hour that has begun (± clock drift)
             start = local_hour_start(store, hour)
             if start != hour:
                 local = start.astimezone(store.tzinfo)
@@ -445,9 +457,10 @@ def csv_options_resolve(store: Store, header: list[str], given: dict[str, Any] |
         # A remembered mapping that no longer fits this file's header falls back to the guess.
         if any(column not in header for column in mapping.values()):
             mapping = {}
-        mapping = {**csv_mapping_guess(header), **mapping}
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise PosInputError("mapping", "expected an object of field → column name")
+    # The caller maps what the guess gets wrong; an empty column name unmaps a field.
+    mapping = {**csv_mapping_guess(header), **mapping}
     unknown = sorted(set(mapping) - set(CSV_FIELDS))
     if unknown:
         raise PosInputError("mapping", f"unknown field(s) {unknown}; fields: {list(CSV_FIELDS)}")

@@ -168,7 +168,7 @@ def test_model_validation_rejects_detect_url(store, url):
 
 @pytest.mark.django_db
 def test_detect_url_needs_the_main_stream(api, store):
-    """Screenshots and audits read the main stream: a detect stream alone is refused, naming detect_url."""
+    """Screenshots read the main stream: a detect stream alone is refused, naming detect_url."""
     from django.core.exceptions import ValidationError
 
     response = api.post("/api/cameras", {"name": "Door", "store_id": store.store_id, "detect_url": MAIN},

@@ -11,7 +11,9 @@ name                              meaning                                       
                                   bundled YOLO11n ONNX model                                  YOLO11n)
 ``MODEL_DEVICE``                  cpu or cuda[:n]                                             cpu
 ``DETECTOR_PRECISION``            OpenVINO precision: fp32, bf16, int8 or auto                auto
-``DETECTOR_IMGSZ``                network input size (long side, multiple of 32)              640
+``DETECTOR_IMGSZ``                network input (long side, multiple of 32) of the single     640
+                                  letterbox (analyze_video --letterbox, ultralytics); cameras
+                                  use their detection plan (vision/tiling.py, detect_* keys)
 ``DETECTOR_CONF``                 confidence threshold, 0..1                                  0.25
 ``DETECTOR_IOU``                  NMS IoU threshold, (0, 1]                                   0.5
 ``DETECTOR_THREADS``              inference threads; 0 = the backend's default                0

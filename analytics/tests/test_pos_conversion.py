@@ -179,3 +179,20 @@ def test_trends_page_and_realtime_overview_show_conversion(kolkata):
     # Same weekday last week up to 01:10 local: the 00:00 hour (0.4) and the 01:00 hour, which has no POS data.
     assert conversion["same_weekday_last_week"]["conversion_rate"] == 0.4
     assert conversion["change_points"] == -20.0
+
+
+def test_several_stores_in_different_currencies_sum_transactions_not_money(kolkata):
+    from pos.models import PosStoreSettings
+
+    _, token = make_user("two_stores", org=kolkata.organization)
+    euro = make_store("pos_eur", tz="UTC", org=kolkata.organization)
+    PosStoreSettings.objects.create(store=euro, currency="EUR")
+    DailyMetric.objects.create(store=euro, scope="store", scope_id="", date=dt.date(2025, 10, 2), footfall_in=10,
+                               transactions=5, revenue=Decimal("50"), pos_footfall_in=10, conversion_rate=0.5)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = client.post("/api/analytics/comprehensive", {"start_date": "2025-10-02", "end_date": "2025-10-02"},
+                       format="json").json()
+    assert {s["store_id"] for s in body["stores"]} == {"pos_kol", "pos_eur"}
+    assert body["totals"]["transactions"] == 7 and body["totals"]["conversion_rate"] == 0.4667  # 7 / (5 + 10)
+    assert body["totals"]["revenue"] is None and body["totals"]["avg_transaction_value"] is None

@@ -14,7 +14,8 @@ SECRET = "hunter2xyz"
 # tests/test_security_camera_urls.py's list: what the server refuses as a camera URL, the edge refuses too
 REJECTED_URLS = [
     "file:///etc/passwd", "FILE:///etc/passwd", "concat:/etc/passwd|/etc/hosts",
-    "subfile:,,start,0,end,0,,:/etc/passwd", "pipe:0", "data:video/mp4;base64,AAAAIGZ0eXBpc29t", "gopher://127.0.0.1:6379/_INFO", "ftp://cam.local/x",
+    "subfile:,,start,0,end,0,,:/etc/passwd", "pipe:0", "data:video/mp4;base64,AAAAIGZ0eXBpc29t",
+    "gopher://127.0.0.1:6379/_INFO", "ftp://cam.local/x",
     "/etc/passwd", "/home/shop/clip.mp4", " rtsp://cam.local/s", "rtsp://cam.local/s\n", "rtsp://cam local/s",
     "rtsp:///stream", "rtsp://u:p@cam.local:badport/s", "rtsp://cam.local:0/s", "rtsp://cam.local:65536/s",
     "rtsp://cam.local/" + "a" * 1000,

@@ -171,7 +171,7 @@
         timeZone: config.timezone }) : "";
       list.appendChild(W.el("li", {}, [
         W.el("span", { class: "badge " + (fault ? "badge-fault" : "badge-" + s.direction),
-          text: fault ? "Data fault" : (s.direction === "down" ? "Drop" : "Spike") }), " ",
+          text: fault ? "Data fault" : s.kind === "conversion" ? "Conversion drop" : (s.direction === "down" ? "Drop" : "Spike") }), " ",
         (s.metric || "footfall") + (s.scope_id ? " · " + s.scope_id : "") + ": " + W.fmt(s.observed, 1) + " vs " +
           W.fmt(s.expected, 1) + " expected · " + when,
       ]));

@@ -40,9 +40,11 @@ def test_csv_upload_previews_then_imports(live_server, page, shop, shots, tmp_pa
     page.goto(f"{live_server.url}/stores/{store.store_id}/pos/")
     assert_accessible_basics(page)
     page.get_by_label("CSV file").set_input_files(str(path))
-    # The header's columns fill the mapping; "When" is not a known name, so map it by hand.
+    # The header's columns fill the mapping; "When" and "Curr" are not names the server guesses: map them by hand
+    # (the other fields keep the guess: Receipt, Total, Qty).
     page.wait_for_selector('select[data-field="ts"] option[value="When"]', state="attached")
     page.locator('select[data-field="ts"]').select_option("When")
+    page.locator('select[data-field="currency"]').select_option("Curr")
     page.get_by_role("button", name="Preview").click()
     page.wait_for_function("document.getElementById('pos-status').textContent.startsWith('Preview')"
                            " || document.getElementById('pos-status').textContent.startsWith('Cannot')")
@@ -62,6 +64,10 @@ def test_csv_upload_previews_then_imports(live_server, page, shop, shots, tmp_pa
     assert page.locator("#pos-result-text").inner_text() == "Imported: 2 stored, 0 duplicates, 1 rejected."
     assert PosTransaction.objects.filter(store=store).count() == 2
     assert page.js_errors == []
-    # Reloaded, the page remembers the mapping and counts the stored rows.
+    # Reloaded, the page counts the stored rows and shows the remembered mapping for the next file.
     page.reload()
     assert "2 transactions" in page.locator("#pos-summary").inner_text()
+    page.get_by_label("CSV file").set_input_files(str(path))
+    page.wait_for_selector('select[data-field="ts"] option[value="When"]', state="attached")
+    assert page.locator('select[data-field="ts"]').input_value() == "When"
+    assert page.locator('select[data-field="currency"]').input_value() == "Curr"

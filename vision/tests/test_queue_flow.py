@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime
 
@@ -61,7 +62,7 @@ def _path(t: float, keys: list[tuple[float, float]]) -> float | None:
     """x at time t, walking linearly between (t, x) keys; None outside the path's time."""
     if t < keys[0][0] or t > keys[-1][0]:
         return None
-    for (t0, x0), (t1, x1) in zip(keys, keys[1:]):
+    for (t0, x0), (t1, x1) in itertools.pairwise(keys):
         if t0 <= t <= t1:
             return x0 + (x1 - x0) * (t - t0) / max(t1 - t0, 1e-9)
     return None
