@@ -15,10 +15,14 @@ METRIC_COLUMNS = [
     # Point of sale (store scope; empty = no POS data, never 0)
     "transactions", "revenue", "conversion_rate", "avg_transaction_value", "revenue_per_visitor",
 ]
-HOURLY_HEADER = ["store_id", "local_date", "local_hour", "hour_start_utc", "scope", "scope_id", *METRIC_COLUMNS]
+# GUIDE §2 Staff (#17): staff figures last, so existing column positions stay; staff_hours = staff_seconds ÷ 3600.
+STAFF_COLUMNS = ["staff_crossings", "staff_hours"]
+HOURLY_HEADER = [
+    "store_id", "local_date", "local_hour", "hour_start_utc", "scope", "scope_id", *METRIC_COLUMNS, *STAFF_COLUMNS,
+]
 DAILY_HEADER = [
     "store_id", "date", "scope", "scope_id", *METRIC_COLUMNS,
-    "footfall_dod_pct", "footfall_wow_pct", "footfall_vs_weekday_avg_pct",
+    "footfall_dod_pct", "footfall_wow_pct", "footfall_vs_weekday_avg_pct", *STAFF_COLUMNS,
 ]
 MAX_EXPORT_DAYS = 366
 
@@ -66,6 +70,10 @@ def _cell(value) -> str | float | int:
     return value
 
 
+def _staff_cells(m) -> tuple[int, float]:
+    return m.staff_crossings, round(m.staff_seconds / 3600, 3)
+
+
 def hourly_metric_rows(store: Store, first: dt.date, last: dt.date, scope: str | None) -> Iterator[list]:
     rows = HourlyMetric.objects.filter(store=store, local_date__gte=first, local_date__lte=last)
     if scope:
@@ -74,7 +82,7 @@ def hourly_metric_rows(store: Store, first: dt.date, last: dt.date, scope: str |
         yield [_cell(v) for v in (
             store.store_id, m.local_date.isoformat(), m.local_hour,
             m.hour_start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), m.scope, m.scope_id,
-            *(getattr(m, c) for c in METRIC_COLUMNS),
+            *(getattr(m, c) for c in METRIC_COLUMNS), *_staff_cells(m),
         )]
 
 
@@ -86,5 +94,5 @@ def daily_metric_rows(store: Store, first: dt.date, last: dt.date, scope: str | 
         yield [_cell(v) for v in (
             store.store_id, m.date.isoformat(), m.scope, m.scope_id,
             *(getattr(m, c) for c in METRIC_COLUMNS),
-            m.footfall_dod_pct, m.footfall_wow_pct, m.footfall_vs_weekday_avg_pct,
+            m.footfall_dod_pct, m.footfall_wow_pct, m.footfall_vs_weekday_avg_pct, *_staff_cells(m),
         )]

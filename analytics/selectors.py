@@ -282,6 +282,8 @@ def comprehensive_read(
         "queue_served": 0,
         "avg_queue_wait": None,
         "peak_occupancy": 0,
+        "staff_crossings": 0,  # GUIDE §2 Staff (#17): left out of footfall, reported beside it
+        "staff_hours": 0.0,
     }
     wait_sum = 0.0
     for row in (
@@ -303,6 +305,8 @@ def comprehensive_read(
             "transactions",
             "revenue",
             "pos_footfall_in",
+            "staff_crossings",
+            "staff_seconds",
         )
     ):
         day = daily.setdefault(
@@ -322,6 +326,8 @@ def comprehensive_read(
                 "vs_weekday_avg_pct": None,
                 "peak_occupancy": 0,
                 "_pos": None,
+                "staff_crossings": 0,
+                "_staff_seconds": 0.0,
             },
         )
         _pos_add(day, row)
@@ -331,6 +337,8 @@ def comprehensive_read(
         day["zone_entries"] += row["entries"]
         day["shelf_interactions"] += row["interactions"]
         day["queue_served"] += row["served"]
+        day["staff_crossings"] += row["staff_crossings"]
+        day["_staff_seconds"] += row["staff_seconds"]
         day["peak_occupancy"] = max(day["peak_occupancy"], row["peak_occupancy"])
         if row["wait_avg"] is not None:
             day["_wait"] += row["wait_avg"] * row["served"]
@@ -347,6 +355,10 @@ def comprehensive_read(
         day.update(_pos_public(pos))
         if pos is not None:
             period_pos = [a + b for a, b in zip(period_pos or (0, 0, 0), pos, strict=True)]
+        staff_seconds = day.pop("_staff_seconds")
+        day["staff_hours"] = round(staff_seconds / 3600, 3)
+        totals["staff_crossings"] += day["staff_crossings"]
+        totals["staff_hours"] += staff_seconds  # seconds until the loop ends: one rounding, not one per day
         wait = day.pop("_wait")
         day["avg_queue_wait"] = round(wait / day["queue_served"], 1) if day["queue_served"] else None
         wait_sum += wait
@@ -361,6 +373,7 @@ def comprehensive_read(
             totals[key] += day[key]
         totals["peak_occupancy"] = max(totals["peak_occupancy"], day["peak_occupancy"])
         series.append(day)
+    totals["staff_hours"] = round(totals["staff_hours"] / 3600, 3)
     totals["avg_queue_wait"] = round(wait_sum / totals["queue_served"], 1) if totals["queue_served"] else None
     totals.update(_pos_public(period_pos))
     if len(stores) > 1 and _mixed_currencies(stores):  # sums of rupees and euros mean nothing

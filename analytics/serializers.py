@@ -211,6 +211,9 @@ class TotalsSerializer(serializers.Serializer):
         allow_null=True, help_text="transactions ÷ footfall in of the hours that have POS data (0..1)")
     avg_transaction_value = serializers.FloatField(allow_null=True, help_text="revenue ÷ transactions")
     revenue_per_visitor = serializers.FloatField(allow_null=True, help_text="revenue ÷ footfall in (POS hours)")
+    # GUIDE §2 Staff: staff tracks are left out of every figure above and reported here.
+    staff_crossings = serializers.IntegerField(help_text="Entrance crossings of staff tracks, left out of footfall")
+    staff_hours = serializers.FloatField(help_text="Hours staff tracks were present (summed over staff)")
 
 
 class DailySerializer(TotalsSerializer):

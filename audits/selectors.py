@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from django.db.models import QuerySet
@@ -133,3 +134,48 @@ def store_audited_accuracy(store) -> list[dict]:
                 row[f"{key}_ci_high_pct"] = round(body[key]["ci_high"] * 100)
         rows.append(row)
     return rows
+
+
+ACCURACY_CSV_HEADER = [
+    "store_id", "camera_id", "audits", "entrance_audits", "occupancy_audits",
+    "in_accuracy", "in_ci_low", "in_ci_high", "in_human",
+    "out_accuracy", "out_ci_low", "out_ci_high", "out_human",
+    "occupancy_accuracy", "occupancy_ci_low", "occupancy_ci_high", "occupancy_human",
+    "last_audit_utc", "summary",
+]
+
+
+def store_accuracy_rows(store) -> list[list]:
+    """Per camera of the store, the pooled accuracy as CSV cells (fractions 0..1; empty = not audited)."""
+    rows = []
+    for camera in Camera.objects.filter(store=store).order_by("camera_id"):
+        body = camera_accuracy(camera)
+        row = [store.store_id, camera.camera_id, body["audits"], body["entrance_audits"], body["occupancy_audits"]]
+        for key in ("in", "out", "occupancy"):
+            part = body.get(key)
+            row += [part["accuracy"], part["ci_low"], part["ci_high"], part["human"]] if part else ["", "", "", ""]
+        last = body["last_audit"]
+        row += [last.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if last else "", body["summary"]]
+        rows.append(row)
+    return rows
+
+
+def accuracy_badge(body: dict) -> str:
+    """The short per-camera label of the store overview, e.g. 'entrance audited 97.2% (95% CI 94–99%), 3 audits'
+    or 'not audited yet'. Entrance pools in and out, as accuracy_sentence does."""
+    if not body["audits"]:
+        return "not audited yet"
+    parts = []
+    entrance = [body[d] for d in ("in", "out") if body.get(d)]
+    if entrance:
+        human = sum(e["human"] for e in entrance)
+        errors = sum(e["errors"] for e in entrance)
+        low, high = wilson_interval(human - errors, human)
+        n = body["entrance_audits"]
+        parts.append(f"entrance audited {_pct(1 - errors / human)}% (95% CI {low * 100:.0f}–{high * 100:.0f}%), "
+                     f"{n} audit{'s' if n != 1 else ''}")
+    if body.get("occupancy"):
+        occ, n = body["occupancy"], body["occupancy_audits"]
+        parts.append(f"occupancy audited {_pct(occ['accuracy'])}% (95% CI {occ['ci_low'] * 100:.0f}–"
+                     f"{occ['ci_high'] * 100:.0f}%), {n} audit{'s' if n != 1 else ''}")
+    return "; ".join(parts) if parts else "audited, nobody counted"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("stores/<slug:store_id>/insights/", analytics_pages.store_insights, name="store-insights"),
     path("stores/<slug:store_id>/export/hourly.csv", analytics_pages.export_hourly_csv, name="export-hourly"),
     path("stores/<slug:store_id>/export/daily.csv", analytics_pages.export_daily_csv, name="export-daily"),
+    path("stores/<slug:store_id>/export/accuracy.csv", analytics_pages.export_accuracy_csv, name="export-accuracy"),
     path("cameras/<int:pk>/", camera_pages.camera_detail, name="camera-detail"),
     path("cameras/<int:pk>/screenshot", camera_pages.camera_screenshot, name="camera-screenshot"),
     path("cameras/<int:pk>/live.jpg", camera_pages.camera_live_frame, name="camera-live-frame"),
@@ -30,4 +31,5 @@ urlpatterns = [
     # count-audit pages (dashboard/pages/audits.py) go here
     path("audits/<int:pk>/", audit_pages.audit_page, name="audit-page"),
     path("audits/<int:pk>/frame", audit_pages.audit_frame, name="audit-frame"),
+    path("cameras/<int:pk>/audits/", audit_pages.camera_audits, name="camera-audits"),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from events.models import EntranceEvent, QueueEvent, ShelfEvent, StaleHour, ZoneEvent
+from events.models import EntranceEvent, QueueEvent, ShelfEvent, StaffEvent, StaleHour, ZoneEvent
 
 
 class ReadOnlyEventAdmin(admin.ModelAdmin):
@@ -38,6 +38,14 @@ class ShelfEventAdmin(ReadOnlyEventAdmin):
 @admin.register(QueueEvent)
 class QueueEventAdmin(ReadOnlyEventAdmin):
     list_display = ["ts", "store", "camera_key", "queue_id", "wait_seconds", "person_key"]
+
+
+@admin.register(StaffEvent)
+class StaffEventAdmin(ReadOnlyEventAdmin):
+    """Staff marks and closes (GUIDE §2 Staff): read-only like every event; a wrong mark is fixed at the camera
+    (staff zones, uniform switch), not by editing here, so the aggregates stay reproducible from the events."""
+
+    list_display = ["ts", "store", "camera_key", "person_key", "zone_id", "enter_ts", "exit_ts", "dwell_seconds"]
 
 
 @admin.register(StaleHour)

@@ -50,7 +50,7 @@ NAME = "alphaname"  # in org A's names and texts: no answer to org B may contain
 A_PK = {"store": 9_100_001, "camera": 9_100_002, "zone": 9_100_003, "line": 9_100_004, "shot": 9_100_005,
         "channel": 9_100_006, "promotion": 9_100_007, "insight": 9_100_008, "heatmap": 9_100_009}
 A_PK["pos_transaction"] = 9_100_031  # point of sale (pos app)
-A_PK["audit"] = 9_100_031  # audits/ (count audits)
+A_PK["audit"] = 9_100_032  # audits/ (count audits)
 
 # Routes the user walk does not call, each with its reason. Keys: the route's name, or "namespace:" for a whole
 # namespace. A key that matches no route fails the walk (stale), so this list stays honest.

@@ -138,6 +138,9 @@ def test_comprehensive_guide_call_and_hand_computed_totals(client, tenant):
         "conversion_rate": None,
         "avg_transaction_value": None,
         "revenue_per_visitor": None,
+        # GUIDE §2 Staff: no staff tracks in this data (analytics/tests/test_staff_reports.py has some).
+        "staff_crossings": 0,
+        "staff_hours": 0.0,
     }
     assert [d["date"] for d in body["daily"]] == [(today - dt.timedelta(days=1)).isoformat(), today.isoformat()]
     assert body["daily"][1]["footfall"] == 100

@@ -19,6 +19,7 @@ from analytics.exports import (
     DAILY_HEADER,
     HOURLY_HEADER,
     ExportError,
+    _cell,
     daily_metric_rows,
     export_range_parse,
     hourly_metric_rows,
@@ -28,6 +29,7 @@ from analytics.promotions import PROMO_METRICS
 from analytics.selectors import comprehensive_read, insights_list, spikes_read
 from analytics.serializers import MAX_PERIOD_DAYS
 from analytics.staff import staff_crossings_count
+from audits.selectors import ACCURACY_CSV_HEADER, accuracy_badge, camera_accuracy, store_accuracy_rows
 from cameras.localtime import local_day_bounds, local_today
 from cameras.selectors import camera_list_for_user
 from dashboard.pages.cameras import store_for_user_or_404
@@ -87,6 +89,8 @@ def _store_nav(store, active: str) -> dict:
 def store_overview(request, store_id: str):
     store = store_for_user_or_404(request.user, store_id)
     cameras = list(camera_list_for_user(request.user).filter(store=store).order_by("camera_id"))
+    for camera in cameras:  # #16: each camera's published (audited) accuracy, or "not audited yet"
+        camera.audited_badge = accuracy_badge(camera_accuracy(camera))
     return render(request, "analytics/overview.html", {
         **_store_nav(store, "overview"),
         "cameras": cameras,
@@ -274,3 +278,11 @@ def export_hourly_csv(request, store_id: str):
 @login_required
 def export_daily_csv(request, store_id: str):
     return _export(request, store_id, "daily")
+
+
+@login_required
+def export_accuracy_csv(request, store_id: str):
+    """#16: each camera's published accuracy (pooled over its done audits, Wilson 95%), one row per camera."""
+    store = store_for_user_or_404(request.user, store_id)
+    rows = ([_cell(v) for v in row] for row in store_accuracy_rows(store))
+    return _csv_response(f"{store.store_id}_accuracy.csv", ACCURACY_CSV_HEADER, rows)
