@@ -179,6 +179,15 @@ class DetectionCadence:
             ) from exc
         return cls(rate, interval)
 
+    def fitted_to(self, stream_fps: float) -> DetectionCadence:
+        """This cadence, or one that keeps ``detection_fps`` on a stream that sends fewer frames than
+        ``frame_rate`` (a 5 fps substream under the default 12 / 3 would be detected 1.7 times a second):
+        every sampled frame is then a stream frame, and every Nth is detected with N = stream fps ÷
+        detection fps, rounded, at least 1."""
+        if not stream_fps or stream_fps <= 0 or stream_fps >= 0.9 * self.frame_rate:
+            return self
+        return DetectionCadence(float(stream_fps), max(1, round(stream_fps / self.detection_fps)))
+
     @classmethod
     def for_detection_fps(cls, detection_fps: float, detection_interval: int) -> DetectionCadence:
         """The cadence whose detections run at ``detection_fps`` (e.g. a camera config's ``fps``)."""

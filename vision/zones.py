@@ -54,18 +54,12 @@ SPOT_SECONDS = 60.0
 
 
 class StayMachine:
-    """A person's stays in one region. An absence is time *seen* outside: it starts at the first observation
-    outside and ends the stay once it lasts ``absence_seconds``. Time without observations (the detector
-    missed a person standing in a dense queue) is not an absence: measuring from the last observation inside
-    let one jittered box outside, right after a few missed frames, split a queue wait in two."""
-
-    __slots__ = ("absence", "adopted", "born_inside", "first_outside", "inside", "last_inside", "start")
+    __slots__ = ("absence", "adopted", "born_inside", "inside", "last_inside", "start")
 
     def __init__(self, absence_seconds: float = 1.0):
         self.inside = False  # hysteresis membership at the latest observation
         self.start: float | None = None
         self.last_inside: float | None = None
-        self.first_outside: float | None = None  # first observation outside since the last one inside
         self.absence = absence_seconds
         self.born_inside = False  # the open stay began at the track's first observation
         self.adopted = False  # the open stay continues the stay of a track that died inside
@@ -84,21 +78,15 @@ class StayMachine:
                 self.start = t
                 opened = True
             self.last_inside = t
-            self.first_outside = None
-        elif self.start is not None:
-            if self.first_outside is None:
-                self.first_outside = t
-            if t - self.first_outside >= self.absence:
-                closed = (self.start, self.last_inside)
-                self.start = None
-                self.last_inside = None
-                self.first_outside = None
-                self.born_inside = self.adopted = False
+        elif self.start is not None and t - self.last_inside >= self.absence:
+            closed = (self.start, self.last_inside)
+            self.start = None
+            self.last_inside = None
+            self.born_inside = self.adopted = False
         return closed, opened
 
     def close(self) -> tuple[float, float] | None:
         self.inside = False
-        self.first_outside = None
         if self.start is None:
             return None
         out = (self.start, self.last_inside)

@@ -205,6 +205,8 @@ class CameraRunner:
         self._recent: list[tuple[float, float]] = []  # (monotonic end, detection ms) of recent frames
         self._last_lag: float | None = None
         self._last_frame_at = time.monotonic()
+        self._stream_times: list[float] | None = None  # stream times of the first packets (_fit_cadence)
+        self._stream_fps: float | None = None  # the opened stream's own frame rate, once measured
 
     # -- entry point ------------------------------------------------------------------------------
 
@@ -305,7 +307,27 @@ class CameraRunner:
             return None
         if packet is not None:
             self._last_frame_at = time.monotonic()
+            self._fit_cadence(packet)
         return packet
+
+    def _fit_cadence(self, packet: FramePacket) -> None:
+        """Once per opened stream, after 2 s of it: a stream slower than the sampling rate (a substream at
+        5 fps) keeps the analysed rate by detecting more of its frames (DetectionCadence.fitted_to)."""
+        seen = self._stream_times
+        if seen is None:
+            return
+        seen.append(packet.t)
+        if seen[-1] - seen[0] < 2.0 or len(seen) < 3:
+            return
+        self._stream_times = None
+        self._stream_fps = (len(seen) - 1) / (seen[-1] - seen[0])
+        fitted = self.cadence.fitted_to(self._stream_fps)
+        if fitted != self.cadence:
+            log.info("camera %s: the stream sends %.1f frames/s, fewer than %.1f: detecting every %d frame(s) "
+                     "to keep %.1f detections/s", self.camera.camera_id, fitted.frame_rate, self.cadence.frame_rate,
+                     fitted.detection_interval, fitted.detection_fps, extra=self._log)
+            self.cadence = fitted
+            self.driver.cadence = fitted
 
     def _detect(self, image):
         self._frame_size = (image.shape[1], image.shape[0])
@@ -361,6 +383,10 @@ class CameraRunner:
                 except StreamRefused as exc:
                     self.config_error = str(exc)
                     self._set_status(Camera.Status.ERROR, self.config_error)
+        if reopen:  # measure the stream's own frame rate again (_fit_cadence)
+            self._stream_times, self._stream_fps = [], None
+        elif self._stream_fps:
+            self.cadence = self.cadence.fitted_to(self._stream_fps)
         # the pipeline is rebuilt on the next analysed frame, with its frame size
         self.driver.reset(config=self.config, cadence=self.cadence)
 

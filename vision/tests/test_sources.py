@@ -191,3 +191,16 @@ def test_open_source_picks_file_or_stream(counter_video):
     src.close()
     with pytest.raises(SourceError, match="refused"):
         open_source("rtsp://127.0.0.1:1/cam", require_connection=True, open_timeout_s=2)
+
+
+@pytest.mark.parametrize(("stream_fps", "expected"), [
+    (25.0, (12.0, 3)),  # a main stream: the cadence as configured
+    (12.0, (12.0, 3)),
+    (5.0, (5.0, 1)),  # a 5 fps substream: every frame, 5 detections/s instead of 1.7
+    (8.0, (8.0, 2)),  # 8 fps: every 2nd frame, 4 detections/s
+    (0.0, (12.0, 3)),  # unknown: as configured
+])
+def test_a_cadence_fitted_to_a_slow_stream_keeps_the_detection_rate(stream_fps, expected):
+    cadence = DetectionCadence(12.0, 3).fitted_to(stream_fps)
+    assert (cadence.frame_rate, cadence.detection_interval) == expected
+    assert cadence.detection_fps >= 4.0 or stream_fps < 4.0

@@ -70,8 +70,7 @@ def test_runner_detects_on_the_substream_with_geometry_drawn_on_the_main_stream(
     with RtspServer({"main": synthetic_clip, "sub": sub}) as server:
         store = StoreFactory()
         camera = CameraFactory(store=store, camera_id="door", rtsp_url=server.url("main"),
-                               detect_url=server.url("sub"), frame_rate=4, detection_interval=1,
-                               min_dwell_seconds=0.5)
+                               detect_url=server.url("sub"), min_dwell_seconds=0.5)  # default cadence: 12 / 3
         (a, b), inside = scene.entrance_line, scene.inside_point
         EntranceLineFactory(camera=camera, start_x=a[0] * factor, start_y=a[1] * factor, end_x=b[0] * factor,
                             end_y=b[1] * factor, inside_x=inside[0] * factor, inside_y=inside[1] * factor,
@@ -111,6 +110,11 @@ def test_runner_detects_on_the_substream_with_geometry_drawn_on_the_main_stream(
             thread.join(30)
         assert result.get("reason") == ExitReason.STOPPED
 
+    # The 4 fps substream under the default cadence (sample 12 fps, detect every 3rd: 1.3 detections/s on this
+    # stream) is detected frame by frame instead, keeping 4 detections/s (DetectionCadence.fitted_to).
+    assert (settings.FRAME_RATE, settings.DETECTION_INTERVAL) == (12, 3)
+    assert runner.driver.cadence.detection_interval == 1
+    assert runner.driver.cadence.detection_fps == pytest.approx(4.0, rel=0.15)
     # the frames analysed came from the detect stream, and the geometry is in its pixels (1920x1080 -> 640x360)
     assert runner.pipeline.frame_size == DETECT
     down = DETECT[0] / scene.frame_size[0]
