@@ -94,24 +94,34 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}".rstrip("0").rstrip(".")
 
 
-def accuracy_sentence(body: dict) -> str:
-    """One line for pages and insights, e.g. 'entrance counts audited 97.2% accurate (95% CI 94–99%) over 3 audits'."""
-    if not body["audits"]:
-        return "counts not audited yet"
+def _pooled_parts(body: dict) -> list[tuple[str, str, int]]:
+    """(what, "97.2% … (95% CI 94–99%)" pieces, audits) of a camera_accuracy body: entrance pools in and out."""
     parts = []
     entrance = [body[d] for d in ("in", "out") if body.get(d)]
     if entrance:
         human = sum(e["human"] for e in entrance)
         errors = sum(e["errors"] for e in entrance)
         low, high = wilson_interval(human - errors, human)
-        n = body["entrance_audits"]
-        parts.append(f"entrance counts audited {_pct(1 - errors / human)}% accurate "
-                     f"(95% CI {low * 100:.0f}–{high * 100:.0f}%) over {n} audit{'s' if n != 1 else ''}")
+        parts.append(("entrance", _pct(1 - errors / human), f"{low * 100:.0f}–{high * 100:.0f}",
+                      body["entrance_audits"]))
     if body.get("occupancy"):
-        occ, n = body["occupancy"], body["occupancy_audits"]
-        parts.append(f"zone occupancy audited {_pct(occ['accuracy'])}% accurate "
-                     f"(95% CI {occ['ci_low'] * 100:.0f}–{occ['ci_high'] * 100:.0f}%) "
-                     f"over {n} audit{'s' if n != 1 else ''}")
+        occ = body["occupancy"]
+        parts.append(("occupancy", _pct(occ["accuracy"]), f"{occ['ci_low'] * 100:.0f}–{occ['ci_high'] * 100:.0f}",
+                      body["occupancy_audits"]))
+    return parts
+
+
+def _audits(n: int) -> str:
+    return f"{n} audit{'s' if n != 1 else ''}"
+
+
+def accuracy_sentence(body: dict) -> str:
+    """One line for pages and insights, e.g. 'entrance counts audited 97.2% accurate (95% CI 94–99%) over 3 audits'."""
+    if not body["audits"]:
+        return "counts not audited yet"
+    names = {"entrance": "entrance counts", "occupancy": "zone occupancy"}
+    parts = [f"{names[what]} audited {pct}% accurate (95% CI {ci}%) over {_audits(n)}"
+             for what, pct, ci, n in _pooled_parts(body)]
     return "; ".join(parts) if parts else "audited, but no person was counted in the audited windows"
 
 
@@ -165,17 +175,5 @@ def accuracy_badge(body: dict) -> str:
     or 'not audited yet'. Entrance pools in and out, as accuracy_sentence does."""
     if not body["audits"]:
         return "not audited yet"
-    parts = []
-    entrance = [body[d] for d in ("in", "out") if body.get(d)]
-    if entrance:
-        human = sum(e["human"] for e in entrance)
-        errors = sum(e["errors"] for e in entrance)
-        low, high = wilson_interval(human - errors, human)
-        n = body["entrance_audits"]
-        parts.append(f"entrance audited {_pct(1 - errors / human)}% (95% CI {low * 100:.0f}–{high * 100:.0f}%), "
-                     f"{n} audit{'s' if n != 1 else ''}")
-    if body.get("occupancy"):
-        occ, n = body["occupancy"], body["occupancy_audits"]
-        parts.append(f"occupancy audited {_pct(occ['accuracy'])}% (95% CI {occ['ci_low'] * 100:.0f}–"
-                     f"{occ['ci_high'] * 100:.0f}%), {n} audit{'s' if n != 1 else ''}")
+    parts = [f"{what} audited {pct}% (95% CI {ci}%), {_audits(n)}" for what, pct, ci, n in _pooled_parts(body)]
     return "; ".join(parts) if parts else "audited, nobody counted"

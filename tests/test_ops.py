@@ -221,6 +221,7 @@ def test_grafana_reader_role_reads_aggregates_but_not_tokens(monkeypatch, store)
 # --- Security settings ------------------------------------------------------------------------------------------
 
 PRODUCTION_ENV = {
+    "WINK_ENV": "production",  # production even on SQLite: the hardening is on (embedded mode serves plain http)
     "DEBUG": "false",
     "SECRET_KEY": "wink-" + "x7Q9#mP2$vL8@nR4&kT6!" * 3,
     "ALLOWED_HOSTS": "winkai.in,api.winkai.in",

@@ -216,6 +216,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets that share a field name across apps get names of their own in the schema
+    "ENUM_NAME_OVERRIDES": {
+        "CrossingDirectionEnum": ["in", "out"],
+        "SpikeDirectionEnum": ["up", "down"],
+        "SpikeKindEnum": ["traffic", "data_fault", "conversion"],
+        "AuditKindEnum": "audits.models.Audit.Kind",
+    },
 }
 
 # --- Product settings ---------------------------------------------------------------------
