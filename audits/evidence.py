@@ -8,7 +8,6 @@ AUDIT_RETENTION_DAYS (audits/services.audit_evidence_cleanup).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -16,7 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-INDEX = "index.jsonl"
+from vision.evidence import INDEX, EvidenceDirectory, read_index  # noqa: F401  (INDEX: the views name it)
+
 FRAME_NAME_RE = re.compile(r"^frames/\d{6}\.jpg$")
 
 
@@ -45,23 +45,8 @@ def evidence_delete(audit_id: int) -> bool:
 
 
 def evidence_index(audit_id: int) -> list[dict]:
-    """The window's frame records (vision.evidence.frame_record), in order; [] when there is no evidence.
-    A torn last line (a crash mid-write) is skipped."""
-    path = evidence_dir(audit_id) / INDEX
-    try:
-        lines = path.read_text().splitlines()
-    except FileNotFoundError:
-        return []
-    records = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("seq"), int):
-            records.append(record)
-    records.sort(key=lambda r: r["seq"])
-    return records
+    """The window's frame records (vision.evidence.frame_record), in order; [] when there is no evidence."""
+    return read_index(evidence_dir(audit_id))
 
 
 def evidence_frame_path(audit_id: int, seq: int) -> Path | None:
@@ -80,34 +65,9 @@ def evidence_size(audit_id: int) -> tuple[int, int]:
     return frames, total
 
 
-class EvidenceWriter:
-    """Appends frames and index lines to one window's directory, up to max_evidence_bytes (then frames stop,
-    the index with the system's counts goes on: it is small and the result needs it)."""
+class EvidenceWriter(EvidenceDirectory):
+    """One window's evidence directory under MEDIA_ROOT, bounded by AUDIT_MAX_EVIDENCE_BYTES (vision.evidence)."""
 
     def __init__(self, audit_id: int):
         self.audit_id = int(audit_id)
-        self.directory = evidence_dir(audit_id)
-        (self.directory / "frames").mkdir(parents=True, exist_ok=True)
-        self.frames, self.bytes = evidence_size(audit_id)
-        existing = evidence_index(audit_id)
-        self.seq = existing[-1]["seq"] + 1 if existing else 0
-        self.limit = max_evidence_bytes()
-
-    def write(self, jpeg: bytes, record: dict) -> bool:
-        """Write one frame (if there is room) and its index line; returns whether the frame was kept."""
-        kept = self.bytes + len(jpeg) <= self.limit
-        if kept:
-            path = self.directory / record["file"]
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(jpeg)
-            os.replace(tmp, path)
-            self.frames += 1
-            self.bytes += len(jpeg)
-        else:
-            record = dict(record, file=None)
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        with open(self.directory / INDEX, "a") as handle:
-            handle.write(line)
-        self.bytes += len(line)
-        self.seq += 1
-        return kept
+        super().__init__(evidence_dir(audit_id), max_evidence_bytes())

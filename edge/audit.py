@@ -16,9 +16,7 @@ Pure Python (no Django): the HTTP calls go through the collector's IngestClient 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
 import threading
 import time
@@ -30,10 +28,9 @@ import requests
 
 from edge.client import Backoff, IngestClient
 from vision.events import iso
-from vision.evidence import evidence_frame, frame_record
+from vision.evidence import INDEX, EvidenceDirectory, evidence_frame, frame_record
 
 log = logging.getLogger("wink.edge.audit")
-INDEX = "index.jsonl"
 LOCAL_RETENTION_DAYS = 14
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
@@ -50,7 +47,7 @@ class EdgeAuditRecorder:
         self.windows: list[dict[str, Any]] = []  # replaced whole by the poller; read by the vision thread
         self.max_bytes = DEFAULT_MAX_BYTES
         self.backoff = Backoff(base=1.0, cap=60.0)
-        self._writers: dict[int, _LocalWriter] = {}
+        self._writers: dict[int, EvidenceDirectory] = {}
         self._lock = threading.Lock()
         self.frames_written = 0
         self.uploaded: set[int] = set()
@@ -78,8 +75,8 @@ class EdgeAuditRecorder:
             for window in active:
                 writer = self._writers.get(window["id"])
                 if writer is None:
-                    writer = self._writers[window["id"]] = _LocalWriter(self.directory / str(window["id"]),
-                                                                          self.max_bytes)
+                    writer = self._writers[window["id"]] = EvidenceDirectory(self.directory / str(window["id"]),
+                                                                               self.max_bytes)
                 record = frame_record(writer.seq, iso(wall, "us"), step.t, counts, boxes, scale, step.events)
                 writer.write(jpeg, record)
                 self.frames_written += 1
@@ -187,31 +184,3 @@ class EdgeAuditRecorder:
             self.last_error = f"upload {name}: HTTP {response.status_code}"
             return False
         return True
-
-
-class _LocalWriter:
-    def __init__(self, directory: Path, max_bytes: int):
-        self.directory = directory
-        (directory / "frames").mkdir(parents=True, exist_ok=True)
-        self.max_bytes = max_bytes
-        self.seq, self.bytes = 0, 0
-        index = directory / INDEX
-        if index.exists():  # a restart within the window: go on after the last frame
-            lines = [line for line in index.read_text().splitlines() if line.strip()]
-            self.seq, self.bytes = len(lines), sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
-
-    def write(self, jpeg: bytes, record: dict) -> None:
-        if self.bytes + len(jpeg) <= self.max_bytes:
-            path = self.directory / record["file"]
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(jpeg)
-            os.replace(tmp, path)
-            self.bytes += len(jpeg)
-        else:
-            record = dict(record, file=None)
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        with open(self.directory / INDEX, "a") as handle:
-            handle.write(line)
-        self.bytes += len(line)
-        self.seq += 1
-

@@ -9,10 +9,14 @@ ever written.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
+INDEX = "index.jsonl"  # one JSON line per analysed frame of the window (frame_record)
 MAX_WIDTH = 960
 HEAD_FRACTION = 0.3
 JPEG_QUALITY = 75
@@ -96,3 +100,59 @@ def frame_record(seq: int, wall_iso: str, t: float, counts: dict, boxes: Iterabl
 def _event_summary(event: dict) -> dict:
     keep = ("type", "direction", "zone_id", "ts", "enter_ts", "exit_ts", "dwell_seconds", "person_key")
     return {k: event[k] for k in keep if k in event}
+
+
+def read_index(directory: Path) -> list[dict]:
+    """A window's frame records in ``seq`` order; [] when there is none. A torn last line (a crash mid-write)
+    is skipped."""
+    try:
+        lines = (Path(directory) / INDEX).read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    records = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("seq"), int):
+            records.append(record)
+    records.sort(key=lambda r: r["seq"])
+    return records
+
+
+class EvidenceDirectory:
+    """Appends one window's frames (``frames/``) and index lines to a directory, up to ``max_bytes``: past it
+    frames stop and the index (the system's counts, small, and what the result needs) goes on. Reopened after
+    a restart inside the window, it goes on after the last frame. Used by audits/ (central) and edge/audit.py."""
+
+    def __init__(self, directory: Path, max_bytes: int):
+        self.directory = Path(directory)
+        (self.directory / "frames").mkdir(parents=True, exist_ok=True)
+        self.max_bytes = int(max_bytes)
+        existing = read_index(self.directory)
+        self.seq = existing[-1]["seq"] + 1 if existing else 0
+        self.frames = self.bytes = 0
+        for root, _dirs, files in os.walk(self.directory):
+            for name in files:
+                self.bytes += (Path(root) / name).stat().st_size
+                self.frames += name.endswith(".jpg")
+
+    def write(self, jpeg: bytes, record: dict) -> bool:
+        """Write one frame (if there is room; atomically) and its index line; returns whether the frame was kept."""
+        kept = self.bytes + len(jpeg) <= self.max_bytes
+        if kept:
+            path = self.directory / record["file"]
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(jpeg)
+            os.replace(tmp, path)
+            self.frames += 1
+            self.bytes += len(jpeg)
+        else:
+            record = dict(record, file=None)
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        with open(self.directory / INDEX, "a") as handle:
+            handle.write(line)
+        self.bytes += len(line)
+        self.seq += 1
+        return kept
