@@ -500,6 +500,19 @@ def camera_config(fps: float, scene: Scene = DEFAULT_SCENE) -> dict:
     }
 
 
+def write_scene_files(out: Path, people: list[Person], fps: float, noise: str, seed: int, scene: Scene,
+                      camera: dict) -> None:
+    """gt.txt (true boxes), det.txt (the noisy detections, MOT) and camera.json of a scene's people."""
+    t_end = max(p.t_end for p in people) + 2.0
+    frames = make_detections(people, fps, noise, seed, t_end, scene)
+    write_gt_txt(out / "gt.txt", people, fps, t_end, scene)
+    with (out / "det.txt").open("w") as fh:
+        for n, dets in enumerate(frames, 1):
+            for x1, y1, x2, y2, c in dets:
+                fh.write(f"{n},-1,{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{c:.3f},-1,-1,-1\n")
+    (out / "camera.json").write_text(json.dumps(camera, indent=2))
+
+
 def simulate(out_dir: str | Path, seed: int = 1, fps: float = 4.0, noise: str = "realistic",
              duration: float = 900.0, scene: Scene | str | None = None) -> dict:
     """Write det.txt, camera.json and gt_summary.json into out_dir; returns the ground truth.
@@ -516,14 +529,7 @@ def simulate(out_dir: str | Path, seed: int = 1, fps: float = 4.0, noise: str = 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     people = build_people(seed, duration, scene)
-    t_end = max(p.t_end for p in people) + 2.0
-    frames = make_detections(people, fps, noise, seed, t_end, scene)
-    write_gt_txt(out / "gt.txt", people, fps, t_end, scene)
-    with (out / "det.txt").open("w") as fh:
-        for n, dets in enumerate(frames, 1):
-            for x1, y1, x2, y2, c in dets:
-                fh.write(f"{n},-1,{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{c:.3f},-1,-1,-1\n")
-    (out / "camera.json").write_text(json.dumps(camera_config(fps, scene), indent=2))
+    write_scene_files(out, people, fps, noise, seed, scene, camera_config(fps, scene))
     gt = ground_truth(people, fps, scene)
     (out / "gt_summary.json").write_text(json.dumps(gt, indent=2))
     return gt

@@ -36,8 +36,7 @@ from .simulator import (
     build_people,
     camera_config,
     ground_truth,
-    make_detections,
-    write_gt_txt,
+    write_scene_files,
 )
 
 STAFF_ZONES = {
@@ -126,14 +125,7 @@ def simulate_staff(out_dir: str | Path, seed: int = 1, fps: float = 4.0, noise: 
     n_trips = round(staff_share / (1.0 - staff_share) * door / 2.0)
     staff = build_staff(seed, duration, n_trips, max(p.pid for p in customers), uniform_only)
     people = customers + staff
-    t_end = max(p.t_end for p in people) + 2.0
-    frames = make_detections(people, fps, noise, seed, t_end, scene)
-    write_gt_txt(out / "gt.txt", people, fps, t_end, scene)
-    with (out / "det.txt").open("w") as fh:
-        for n, dets in enumerate(frames, 1):
-            for x1, y1, x2, y2, c in dets:
-                fh.write(f"{n},-1,{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{c:.3f},-1,-1,-1\n")
-    (out / "camera.json").write_text(json.dumps(staff_camera_config(fps), indent=2))
+    write_scene_files(out, people, fps, noise, seed, scene, staff_camera_config(fps))
     gt_all = ground_truth(people, fps, scene)
     gt_staff_only = ground_truth(staff, fps, scene)
     staff_info = {
