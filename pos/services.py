@@ -270,6 +270,17 @@ def _currency_check(row: dict[str, Any], store: Store, expected: str) -> None:
 # ----------------------------------------------------------------------------------------- API batches
 
 
+def _row_store(raw: Any, stores: dict[str, Store]) -> Store:
+    """The store a batch row names, among those the caller may write to (PosRowError otherwise)."""
+    if not isinstance(raw, dict):
+        raise PosRowError("row", "expected an object")
+    slug = _text(raw.get("store_id"), "store_id")
+    store = stores.get(slug)
+    if store is None:
+        raise PosRowError("store_id", f"unknown store {slug!r}", code="unknown_store")
+    return store
+
+
 def transactions_record_batch(*, stores: dict[str, Store], rows: list, source: str = PosSource.API,
                               now: dt.datetime | None = None) -> PosResult:
     """A batch of API transactions (≤ MAX_BATCH_ROWS); `stores` maps the slugs the caller may write to stores.
@@ -283,12 +294,7 @@ def transactions_record_batch(*, stores: dict[str, Store], rows: list, source: s
     for index, raw in enumerate(rows):
         where = {"index": index, "transaction_id": raw.get("transaction_id") if isinstance(raw, dict) else None}
         try:
-            if not isinstance(raw, dict):
-                raise PosRowError("row", "expected an object")
-            slug = _text(raw.get("store_id"), "store_id")
-            store = stores.get(slug)
-            if store is None:
-                raise PosRowError("store_id", f"unknown store {slug!r}", code="unknown_store")
+            store = _row_store(raw, stores)
             row = transaction_normalize(raw, now=now)
         except PosRowError as error:
             result.reject(where, error)
@@ -369,12 +375,7 @@ def hourly_totals_record(*, stores: dict[str, Store], rows: list, now: dt.dateti
     for index, raw in enumerate(rows):
         where = {"index": index}
         try:
-            if not isinstance(raw, dict):
-                raise PosRowError("row", "expected an object")
-            slug = _text(raw.get("store_id"), "store_id")
-            store = stores.get(slug)
-            if store is None:
-                raise PosRowError("store_id", f"unknown store {slug!r}", code="unknown_store")
+            store = _row_store(raw, stores)
             hour = parse_ts(raw.get("hour"), now=now, name="hour")  # an hour that has begun (± clock drift)
             start = local_hour_start(store, hour)
             if start != hour:
