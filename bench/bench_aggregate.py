@@ -16,7 +16,6 @@ Data is generated server-side with generate_series.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -25,24 +24,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch_db import django_on, scratch_database_create, scratch_database_url
+
 BENCH_DB = "wink_bench_aggregate"
-
-
-def _bench_database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("bench_aggregate: DATABASE_URL must point at PostgreSQL")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", "", ""))
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 GENERATE = """
@@ -115,25 +99,16 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse the data a --keep run left")
     args = parser.parse_args()
 
-    url = _bench_database_url()
+    url = scratch_database_url(BENCH_DB, "bench_aggregate")
     if not args.reuse:
-        _create_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
-    import django
+        scratch_database_create(url)
+    django_on(url)
+    import datetime as dt
 
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
     from cameras.localtime import local_day_bounds
     from cameras.models import Camera, Organization, Store
-
-    call_command("migrate", verbosity=0)
-    import datetime as dt
 
     day = dt.date(2025, 10, 1)
     existing = Store.objects.filter(store_id="bench_store").first() if args.reuse else None

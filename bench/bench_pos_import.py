@@ -23,9 +23,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.scratch_db import django_on, scratch_database_create, scratch_database_url
 
 BENCH_DB = "wink_bench_pos"
 
@@ -38,22 +39,6 @@ def _cpu() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
-
-
-def _bench_url() -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("bench_pos_import: DATABASE_URL must point at PostgreSQL")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", "", ""))
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def write_csv(path: Path, rows: int, seed: int = 7) -> None:
@@ -78,16 +63,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    url = _bench_url()
-    _create_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wink.settings")
-    import django
-
-    django.setup()
+    url = scratch_database_url(BENCH_DB, "bench_pos_import")
+    scratch_database_create(url)
+    django_on(url)
     from django.core.management import call_command
     from django.db import connection
 
@@ -95,7 +73,6 @@ def main() -> None:
     from events.models import StaleHour
     from pos.models import PosTransaction
 
-    call_command("migrate", verbosity=0)
     org = Organization.objects.create(name="Bench", slug="bench")
     store = Store.objects.create(organization=org, store_id="bench_pos", name="Bench", timezone="Asia/Kolkata")
 
