@@ -13,8 +13,8 @@ caches it):
 
 - **default**: no detector flags: the backend auto picks (OpenVINO BF16 on AMX/AVX512_BF16, else ONNX
   Runtime FP32) and the camera's detection plan (vision.tiling) at its defaults;
-- **baseline**: ``--backend onnxruntime --precision fp32 --imgsz 640 --letterbox``: one 640 letterbox of
-  the whole frame, the detection stage as it was.
+- **baseline**: ``--backend onnxruntime --precision fp32 --imgsz 640 --letterbox --conf 0.25``: one 640
+  letterbox of the whole frame, the detection stage as it was (its threshold too).
 
 Score (vision.det_score): recall of people at least half visible (IoU >= 0.5, one-to-one) and precision
 (boxes on unscored people such as those less than half visible are neither), of ``detections.txt`` over
@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT.parent / "shared" / "media" / "mot17-02"
-BASELINE_FLAGS = ["--backend", "onnxruntime", "--precision", "fp32", "--imgsz", "640", "--letterbox"]
+BASELINE_FLAGS = ["--backend", "onnxruntime", "--precision", "fp32", "--imgsz", "640", "--letterbox", "--conf", "0.25"]
 sys.path.insert(0, str(ROOT))
 
 

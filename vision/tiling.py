@@ -48,6 +48,12 @@ DEFAULT_OVERLAP = 0.25
 MAX_TILES = 64  # a bound on the work one frame may ask for
 SEAM_IOS = 0.5  # intersection over the smaller box above which two boxes across a seam are one person
 SEAM_TOUCH_PX = 3.0  # a box edge this close (frame px) to an inner tile edge was cut by it
+# A weaker box lying this much (intersection over its own area) inside a stronger, larger one, and ending
+# more than NESTED_FOOT_GAP of that box's height above its bottom, is a part of that person (head, torso) the
+# network scored on its own at a high input scale. A child in front of an adult stands on the same floor (the
+# boxes end together) and stays; a person behind another whose feet are hidden is less than half visible.
+NESTED_IOS = 0.9
+NESTED_FOOT_GAP = 0.25
 
 DETECT_KEYS = ("detect_region", "detect_scale", "detect_imgsz", "detect_tile", "detect_overlap", "detect_margin",
                "detect_pixels")
@@ -298,9 +304,9 @@ def merge_tile_detections(plan: DetectionPlan, per_tile: Sequence[Sequence[Detec
 
     Greedy, highest score first: a box is dropped when it overlaps a kept one by IoU > ``iou`` (NMS across
     tiles), and merged into a kept box of another tile (union of the two, the higher score) when either of
-    them was cut by a seam and their intersection covers > SEAM_IOS of the smaller one."""
-    if len(plan.tiles) == 1:
-        return list(per_tile[0])
+    them was cut by a seam and their intersection covers > SEAM_IOS of the smaller one. A weaker, smaller box
+    lying > NESTED_IOS inside a kept one and ending well above its bottom is dropped (a part of that person),
+    in every plan."""
     boxes, scores, tile_of, cut = [], [], [], []
     for ti, (tile, dets) in enumerate(zip(plan.tiles, per_tile, strict=True)):
         for d in dets:
@@ -312,6 +318,7 @@ def merge_tile_detections(plan: DetectionPlan, per_tile: Sequence[Sequence[Detec
         return []
     arr = np.asarray(boxes, dtype=np.float64)
     ious, ioss = _ios_matrix(arr, arr)
+    area = (arr[:, 2] - arr[:, 0]) * (arr[:, 3] - arr[:, 1])
     order = np.argsort(-np.asarray(scores), kind="stable")
     alive = np.ones(len(arr), dtype=bool)
     out: list[Detection] = []
@@ -323,7 +330,8 @@ def merge_tile_detections(plan: DetectionPlan, per_tile: Sequence[Sequence[Detec
         for j in order:
             if not alive[j]:
                 continue
-            if ious[i, j] > iou:
+            if ious[i, j] > iou or (ioss[i, j] > NESTED_IOS and area[j] < area[i]
+                                    and arr[i, 3] - arr[j, 3] > NESTED_FOOT_GAP * (arr[i, 3] - arr[i, 1])):
                 alive[j] = False
             elif tile_of[j] != tile_of[i] and (cut[i] or cut[j]) and ioss[i, j] > SEAM_IOS:
                 alive[j] = False

@@ -149,6 +149,17 @@ def test_people_overlapping_inside_the_tile_overlap_but_away_from_seams_stay_apa
     assert len(merged) == 3  # no seam cut any of them: NMS alone, which keeps them
 
 
+def test_a_part_of_a_person_scored_on_its_own_is_dropped_but_a_child_in_front_stays():
+    plan = detection_plan((1280, 720), None)
+    assert len(plan.tiles) == 1
+    adult = Detection(500, 100, 580, 400, 0.9)
+    head = Detection(520, 105, 560, 160, 0.3)  # inside the adult's box, ends far above the adult's feet
+    child = Detection(515, 260, 560, 398, 0.6)  # inside too, but standing on the same floor
+    beside = Detection(575, 120, 640, 400, 0.5)  # overlaps the adult's edge only
+    merged = merge_tile_detections(plan, [[adult, head, child, beside]], iou=0.5)
+    assert sorted(d.conf for d in merged) == [0.5, 0.6, 0.9]
+
+
 def test_boxes_of_tiles_land_in_frame_pixels():
     from vision.detectors import plan_crops
 
