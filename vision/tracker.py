@@ -30,6 +30,10 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
   is outside the frame or after `exit_lost_seconds`.
 - `output_tracks()` adds, for drawing and tracks.txt, tracks missed for at most 0.5 s (their
   predicted box).
+- Queue lanes (`set_queues`): each lane learns its forward direction from where tracks join and leave
+  it; then no pair (stages 1-3) moves a track backwards along the lane by more than `queue_back`
+  heights: nobody in a line steps back, so such a pair is a swap onto the person behind or a lost
+  track at the head re-found slots back.
 
 Measured in bench/bench_tracker.py (TUD, IDF1 vs ByteTrack) and bench/bench_store_sim.py.
 """
@@ -37,6 +41,7 @@ Measured in bench/bench_tracker.py (TUD, IDF1 vs ByteTrack) and bench/bench_stor
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,6 +52,8 @@ from shapely.geometry import Polygon
 from .types import Box, Detection, TrackState
 
 _INF = 1e6
+LANE_FLOW_KEEP = 200  # entries and exits per queue lane the direction is learned from (the latest)
+LANE_RUN_SECONDS = 3.0  # time in a lane that makes a track's visit count for the lane's flow
 
 
 class Tracker:
@@ -106,6 +113,14 @@ class Tracker:
         # 214% worst vs 38.7 / 200), times (27.4 / 49.7 vs 25.3 / 46.2) and max waits (32.3 / 116 vs 29.4 / 71).
         self.queue_along = 0.0
         self.queue_reorder = False  # off: in tests the re-pairing by rank swapped more than it fixed
+        # No one in a queue steps back: a track whose box would move backwards along the lane by more than
+        # this share of the person's height is infeasible (a swap onto the person behind, or a lost track
+        # at the head re-found on someone slots back), once the lane's direction is known (_lane_forward).
+        self.queue_back = 0.2
+        self._lane_flow: list[tuple[deque, deque]] = []  # per lane: along-axis points of entries, exits
+        self._lane_len: list[float] = []
+        self._lane_fwd = np.zeros(0)  # +1 / -1 along the lane axis, 0 while unknown
+        self._lane_pos: dict[int, list] = {}  # id(TrackState) -> its current run in a lane (_record_lane_flow)
         self._t: float | None = None
         self._dt_est: float | None = None
         self.removed: list[TrackState] = []  # tracks dropped at the latest update
@@ -149,6 +164,9 @@ class Tracker:
         its box and the neighbours' tracks re-finding them one slot on. After the assignment the
         pairs of people in the line (within 0.3 heights of its centre line) are put back in order:
         the k-th track along the axis gets the k-th box, when those pairs are feasible.
+
+        The lane's forward direction is learned from the flow (_lane_forward): where tracks come into the
+        lane and where they leave it. Once known, no track moves backwards along it (`queue_back`).
         """
         diag = math.hypot(*self.frame_size) if self.frame_size else 1468.6
         self._queues = []
@@ -162,6 +180,65 @@ class Tracker:
             n = math.hypot(ex, ey) or 1.0
             c = poly.centroid
             self._queues.append((poly.buffer(0.02 * diag), ex / n, ey / n, c.x, c.y))
+            self._lane_flow.append((deque(maxlen=LANE_FLOW_KEEP), deque(maxlen=LANE_FLOW_KEEP)))
+            self._lane_len.append(n)
+        self._lane_fwd = np.zeros(len(self._queues))
+
+    def _lane_forward(self) -> None:
+        """Each lane's forward direction from its flow: people join at the tail and leave at the head, so
+        the median point (along the axis) where tracks left the lane lies ahead of the median point where
+        they came in. Unknown (0) until 8 of each are seen and the two medians are a quarter of the lane
+        apart; identity swaps inside the line make entries and exits anywhere, the medians stay put."""
+        for k, (ins, outs) in enumerate(self._lane_flow):
+            if len(ins) < 8 or len(outs) < 8:
+                continue
+            d = float(np.median(outs) - np.median(ins))
+            self._lane_fwd[k] = math.copysign(1.0, d) if abs(d) > 0.25 * self._lane_len[k] else 0.0
+
+    def _record_lane_flow(self, t: float) -> None:
+        """Entries into and exits from the queue lanes by the tracks matched at this update: an entry once a
+        track has been in a lane for LANE_RUN_SECONDS (its first point there), an exit once a track that had
+        been in a lane that long has been out of it for a second (its last point there). Brief visits (a
+        neighbour's feet flickering over the edge) count for neither."""
+        states = [s for s in self._states if s.matched and s.confirmed]
+        if not states:
+            return
+        feet = np.array([((s.det_box[0] + s.det_box[2]) / 2.0, s.det_box[3]) for s in states])
+        lanes = self._queue_of(feet[:, 0], feet[:, 1])
+        for s, (fx, fy), k in zip(states, feet, lanes):
+            along = float(fx * self._queues[k][1] + fy * self._queues[k][2]) if k >= 0 else 0.0
+            run = self._lane_pos.get(id(s))  # [lane, first along, first t, last along, last t in lane, counted]
+            if k >= 0:
+                if run is None or run[0] != k:
+                    if run is not None and run[5] and t - run[4] >= 1.0:
+                        self._lane_flow[run[0]][1].append(run[3])
+                    run = [int(k), along, t, along, t, False]
+                run[3], run[4] = along, t
+                if not run[5] and t - run[2] >= LANE_RUN_SECONDS:
+                    self._lane_flow[k][0].append(run[1])
+                    run[5] = True
+                self._lane_pos[id(s)] = run
+            elif run is not None and t - run[4] >= 1.0:
+                if run[5]:
+                    self._lane_flow[run[0]][1].append(run[3])
+                del self._lane_pos[id(s)]
+
+    def _backwards(self, last: np.ndarray, D: np.ndarray, heights: np.ndarray) -> np.ndarray:
+        """[tracks, boxes]: True where the box lies behind the track's last box along a queue lane with a
+        known direction, by more than queue_back heights, both feet in that lane."""
+        out = np.zeros((len(last), len(D)), dtype=bool)
+        if not self._lane_fwd.any():
+            return out
+        lx, ly = (last[:, 0] + last[:, 2]) / 2.0, last[:, 3]
+        dx, dy = (D[:, 0] + D[:, 2]) / 2.0, D[:, 3]
+        lt, ld = self._queue_of(lx, ly), self._queue_of(dx, dy)
+        for k, fwd in enumerate(self._lane_fwd):
+            if not fwd:
+                continue
+            ux, uy = self._queues[k][1], self._queues[k][2]
+            step = fwd * (((dx * ux + dy * uy)[None, :]) - (lx * ux + ly * uy)[:, None])
+            out |= (lt[:, None] == k) & (ld[None, :] == k) & (step < -self.queue_back * heights[:, None])
+        return out
 
     def _queue_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Index of the queue lane containing each point (feet), -1 for none."""
@@ -217,6 +294,9 @@ class Tracker:
                     matched_det[j] = True
 
         self._spawn(dets, matched_det, t)
+        if self._queues:
+            self._record_lane_flow(t)
+            self._lane_forward()
         self._prune(t)
         return self.tracks
 
@@ -313,6 +393,8 @@ class Tracker:
         # false positives, and a wrong re-find teleports an identity.
         confident = dets[det_idx, 4] >= self.new_track_thresh
         feasible &= (gap < 1.0)[:, None] | confident[None, :] | (iou > 0.5)
+        if self._queues:
+            feasible &= ~self._backwards(self._last_box[tracks], D, th)
         cost = (1.0 - iou) + 0.5 * np.minimum(maha, gate) / gate + self.size_weight * np.abs(np.log(hr))
         cost = cost + np.where(is_high[det_idx], 0.0, self.low_penalty)[None, :]
         cost = np.where(feasible, cost, _INF)
@@ -467,6 +549,8 @@ class Tracker:
         gap = np.array([t - self._states[i].last_seen for i in lost])
         radius = np.minimum(0.5 + 0.3 * gap, 1.5)
         ok = (dist < radius[:, None]) & (hr < 1.5) & (hr > 1 / 1.5)
+        if self._queues:
+            ok &= ~self._backwards(L, D, lh)
         if not ok.any():
             return rows
         cost = np.where(ok, dist, _INF)
@@ -528,6 +612,9 @@ class Tracker:
         self._mean = self._mean[k]
         self._cov = self._cov[k]
         self._last_box = self._last_box[k]
+        for s, a in zip(self._states, keep):
+            if not a:
+                self._lane_pos.pop(id(s), None)
         self._states = [s for s, a in zip(self._states, keep) if a]
 
     def _left_view(self, i: int, gap: float) -> bool:

@@ -102,3 +102,47 @@ def test_flow_wait_from_events_alone_and_from_an_occupancy():
     assert acc.result()["queues"]["q"] == {"served": 2, "avg_wait": 15.0, "max_wait": 20.0, "flow_wait": 22.5}
     ev = [{"type": "queue", "queue_id": "q", "wait_seconds": 8.0, "person_key": "a"}]
     assert summarize_events(ev)["queues"]["q"]["flow_wait"] == 8.0
+
+
+def _learned_lane_tracker():
+    """A tracker whose lane (x 300..1100) has seen nine people join at its right end, walk left through
+    it in 8 s and leave at its left end, one after another."""
+    from vision.tracker import Tracker
+
+    tr = Tracker(frame_size=(1280, 720))
+    tr.set_queues([[(300, 400), (1100, 400), (1100, 620), (300, 620)]])
+    t = 0.0
+    for _ in range(9):
+        for x in [1250 - 120 * k / 4 for k in range(44)]:  # 1250 -> ~240 px at 120 px/s
+            tr.update(t, [_person(x, 560)])
+            t += 0.25
+        for _ in range(8):  # nobody for 2 s: the last one has left the view
+            tr.update(t, [])
+            t += 0.25
+    return tr, t
+
+
+def test_queue_direction_is_learned_from_where_people_join_and_leave():
+    tr, _t = _learned_lane_tracker()
+    _lane, ux, _uy, _cx, _cy = tr._queues[0]
+    assert tr._lane_fwd[0] * ux < 0  # forward is towards the left end, where people left
+
+
+@pytest.mark.parametrize("x_new,same_track", [(520, False), (340, True)])
+def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same_track):
+    """A person standing at x 400 in the learned lane is lost for 2 s; a box 0.6 heights behind them (x 520)
+    starts a new track, one 0.3 heights ahead (x 340: the line moved up) is the same person re-found."""
+    tr, t = _learned_lane_tracker()
+    for _ in range(12):
+        tr.update(t, [_person(400, 560)])
+        t += 0.25
+    (standing,) = tr.tracks
+    for _ in range(8):
+        tr.update(t, [])
+        t += 0.25
+    for _ in range(3):
+        tr.update(t, [_person(x_new, 560)])
+        t += 0.25
+    matched = [s for s in tr.tracks if s.matched]
+    assert len(matched) == 1
+    assert (matched[0].track_id == standing.track_id) is same_track
