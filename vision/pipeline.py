@@ -17,6 +17,10 @@ Events come out when they are complete: an entrance event at the crossing, a sta
 person has left the region for 1 s (or when their track is dropped and nobody takes the stay over
 within 10 s), so `update()` may return events about earlier moments.
 
+Queues are first in, first out (`_first_in_line`): a queue event's enter_ts is the earliest entry among the
+people still in the line when someone leaves it, so an identity passed from one person to the next inside a
+dense line does not make one wait too long and the next too short (the max_wait error of identity swaps).
+
 `summary()["queues"][q]["flow_wait"]` (Little's law, see events.py): at every update the people in each
 queue are counted (not static, anchor inside the queue polygon at their latest observation, seen within
 the last OCCUPANCY_COAST_S, so a brief miss does not empty the queue) and the count x the seconds since
@@ -311,8 +315,33 @@ class EventPipeline:
         start, end = stay
         if end - start < self.config.min_dwell_seconds:
             return None
+        if kind == "queue":
+            start = self._first_in_line(rid, start, end)
         ztype = self.config.zone_type(rid) if kind == "zone" else None
         return stay_event(self.config.camera_id, self.start_time, kind, rid, pk, start, end, ztype)
+
+    def _first_in_line(self, rid: str, start: float, end: float) -> float:
+        """The entry time of the person leaving a queue now: nobody overtakes in a line, so whoever leaves
+        joined first. When a stay that is still open (its person seen in the line now or later) began before the
+        closing one, the two swap entry times: an identity that passed from one person to the next inside the
+        line would otherwise give one too-long wait and one too-short one. Counts and the sum of waits (so
+        avg_wait) are unchanged; max_wait and each event's wait_seconds follow the order of the line."""
+        key = ("queue", rid)
+        first = None
+        for other in self._people.values():
+            sm = other.stays.get(key)
+            if sm is None or not sm.open or sm.start >= start or sm.last_inside < end:
+                continue
+            if other.still is None or other.still.static or other.still.held:
+                continue
+            if other.state.track_id in self.staff.track_ids:
+                continue
+            if first is None or sm.start < first.start:
+                first = sm
+        if first is None:
+            return start
+        first.start, start = start, first.start
+        return start
 
     def _adopt_orphan(self, key: tuple[str, str], sm: StayMachine) -> bool:
         """A stay opened by a track born inside: continue a waiting orphan stay of this region."""

@@ -146,3 +146,66 @@ def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same
     matched = [s for s in tr.tracks if s.matched]
     assert len(matched) == 1
     assert (matched[0].track_id == standing.track_id) is same_track
+
+
+class _ScriptedTracker:
+    """Boxes per track id along scripted x paths (feet at y 600): an identity that passed from one person
+    to another inside a line, which the real tracker does under heavy occlusion, made repeatable."""
+
+    frame_size = None
+
+    def __init__(self, paths: dict[int, list[tuple[float, float]]]):
+        from vision.types import TrackState
+
+        self._make = TrackState
+        self.paths = paths
+        self._live: dict = {}
+        self.tracks: list = []
+        self.removed: list = []
+
+    def update(self, t: float, detections) -> list:
+        self.removed = []
+        for tid, keys in self.paths.items():
+            x = _path(t, keys)
+            if x is None:
+                if tid in self._live:
+                    self.removed.append(self._live.pop(tid))
+                continue
+            d = _person(x, 600)
+            box = (d.x1, d.y1, d.x2, d.y2)
+            st = self._live.get(tid) or self._make(track_id=tid, box=box, conf=0.9, confirmed=True, first_seen=t)
+            st.box = st.det_box = box
+            st.matched, st.last_seen, st.hits = True, t, st.hits + 1
+            self._live[tid] = st
+        self.tracks = list(self._live.values())
+        return self.tracks
+
+
+def test_whoever_leaves_a_queue_first_joined_it_first():
+    """Track 1 comes in at t ~1 and is still in the line at t ~61 (it passed from the first customer to the
+    second); track 2 comes in at t ~8.7 and leaves at t ~20.4 (it ended up on the first customer). The line
+    is first in, first out: the wait ending at ~20.4 began at ~1 and the one ending at ~61 began at ~8.7,
+    not 11.7 s and 60 s. Count and average are the same either way."""
+    cfg = load_camera_config({
+        "camera_id": "c", "fps": 4, "frame_size": [1280, 720], "screenshot_size": [1280, 720],
+        "queues": {"q": [[500, 300], [1100, 300], [1100, 700], [500, 700]]}, "min_dwell_seconds": 2.0,
+    })
+    tracker = _ScriptedTracker({
+        1: [(0, 1200), (2, 1000), (58, 1000), (62, 400)],
+        2: [(8, 1200), (10, 900), (18, 900), (21, 400)],
+    })
+    pipe = EventPipeline(cfg, START, tracker=tracker)
+    events = []
+    for k in range(int(70 / 0.25)):
+        events += pipe.update(k * 0.25, [])
+    events += pipe.finish()
+    waits = sorted((ev["exit_ts"], ev["enter_ts"], ev["wait_seconds"]) for ev in events if ev["type"] == "queue")
+    assert len(waits) == 2
+    (_, first_enter, first_wait), (_, last_enter, last_wait) = waits
+    assert first_enter < last_enter
+    assert first_wait == pytest.approx(20.4 - 1.0, abs=1.0)
+    assert last_wait == pytest.approx(61.3 - 8.7, abs=1.0)
+    q = pipe.summary()["queues"]["q"]
+    assert q["served"] == 2
+    assert q["max_wait"] == pytest.approx(last_wait)
+    assert q["avg_wait"] == pytest.approx((first_wait + last_wait) / 2, abs=0.01)
