@@ -227,3 +227,15 @@ def test_person_key_prefix():
         events += pipe.update(t, dets)
     events += pipe.finish()
     assert {e["person_key"] for e in events} == {"run7-t1"}
+
+
+@pytest.mark.parametrize("y,counted", [(296.0, True), (305.0, True), (280.0, False), (250.0, False)])
+def test_only_walks_through_the_door_segment_count(y, counted):
+    """The door line runs from y 300 to 660 at x 150 (GUIDE §2: the anchor crosses the segment). A walk just
+    inside its end counts; one 20 or 50 px past its end (along the wall, around the door) does not."""
+    from vision.geometry import Line
+    from vision.zones import LineCounter
+
+    counter = LineCounter(Line((150, 300), (150, 660), (400, 480)), band=5.0)
+    crossings = [counter.observe(k * 0.25, (60.0 + 20.0 * k, y)) for k in range(10)]
+    assert [c[0] for c in crossings if c] == (["in"] if counted else [])
