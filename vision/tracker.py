@@ -12,7 +12,8 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
   Mahalanobis 3.0: tight on purpose; at 4 detections/s in a crowd a plausible-but-wrong neighbour is
   the main error, and a person who really moved further is re-found by stage 3), with overlap or a
   centre distance under (dist_base + dist_rate x seconds since seen, at most 2) heights, and with a consistent
-  size (height ratio within 1/1.6..1.6, width ratio within 1/2.2..2.2); after more than 1 s lost
+  size (height ratio within 1/1.6..1.6, width ratio within 1/2.2..2.2); a pair without overlap (found by
+  distance) also needs no other active track to predict nearer to the box (`_nearest_to`); after more than 1 s lost
   only a box with conf >= new_track_thresh, or one overlapping the prediction (IoU > 0.5), can
   re-find a track.
 - Stage 1: boxes with conf >= high_thresh against all tracks (Hungarian, scipy); the assignment sees
@@ -388,6 +389,8 @@ class Tracker:
         dt_est = self._dt_est if self._dt_est is not None else 0.25
         gate = self.gate * (2.0 if dt_est < 0.08 else 1.0)
         feasible = size_ok & (maha < gate) & ((iou > 0.1) | (dist_n < max_dist[:, None]))
+        if len(self._states) > 1:
+            feasible &= (iou > 0.1) | self._nearest_to(tracks, D, t)
         # A track lost for more than a second is only re-found by a confident box or by one right
         # where it is expected (an occluded person in a queue): the weak boxes elsewhere are mostly
         # false positives, and a wrong re-find teleports an identity.
@@ -407,6 +410,23 @@ class Tracker:
         if qt is not None and len(keep) > 1 and self.queue_reorder:
             keep = self._queue_order(keep, qt, qd, m, D, th, cost)
         return [(int(tracks[r_]), int(det_idx[c_])) for r_, c_ in keep]
+
+    def _nearest_to(self, tracks: np.ndarray, D: np.ndarray, t: float) -> np.ndarray:
+        """[tracks, boxes]: True where no other active track (confirmed, matched in the last 0.5 s) predicts
+        nearer to the box's centre than this track. A box that does not overlap a track's prediction is only
+        found by distance (the track was lost, or moves fast); in a crowd the box beside a lost track's old
+        place is usually a neighbour's, so such a pair needs the track to be the nearest claimant."""
+        m = self._mean
+        dcx = ((D[:, 0] + D[:, 2]) / 2.0)[None, :] - m[:, 0][:, None]
+        dcy = ((D[:, 1] + D[:, 3]) / 2.0)[None, :] - m[:, 1][:, None]
+        dist = np.hypot(dcx, dcy)  # [all tracks, boxes]
+        active = np.array([s.confirmed and t - s.last_seen < 0.5 for s in self._states])
+        others = np.where(active[:, None], dist, np.inf)
+        order = np.argsort(others, axis=0, kind="stable")
+        cols = np.arange(len(D))
+        best, second = others[order[0], cols], others[order[1], cols]
+        nearest_other = np.where(order[0][None, :] == tracks[:, None], second[None, :], best[None, :])
+        return dist[tracks] < nearest_other
 
     def _queue_order(self, pairs, qt, qd, m, D, th, cost):
         """People in a queue keep their order: re-pair the line's matched tracks and boxes by rank

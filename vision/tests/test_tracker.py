@@ -84,3 +84,22 @@ def test_person_leaving_the_frame_is_dropped_quickly():
     for i in range(12, 20):
         tr.update(i / 4, [])
     assert tr.tracks == []
+
+
+def test_a_lost_track_does_not_take_a_box_nearer_to_someone_else():
+    """A stands at x 400, seen at every update; B walks left past A (from x 560 at 80 px/s) and is then missed
+    for 1 s. A box at x 420 (confidence 0.55: matched or dropped, never a new track) overlaps neither B's
+    prediction nor A's box enough to be theirs by overlap, and lies nearer to A, who is active, than to B's
+    prediction: it is someone beside A, not B re-found (without the rule B takes it)."""
+    tr = Tracker(frame_size=(1280, 720))
+    t = 0.0
+    for k in range(12):
+        tr.update(t, [person(400, 500), person(560 - 20 * k, 500)])
+        t += 0.25
+    a = min(s.track_id for s in tr.tracks)
+    assert len(tr.tracks) == 2  # B is tracked before it is missed
+    for _ in range(4):
+        tr.update(t, [person(400, 500)])
+        t += 0.25
+    tr.update(t, [person(400, 500), person(420, 500, conf=0.55)])
+    assert [s.track_id for s in tr.tracks if s.matched] == [a]
