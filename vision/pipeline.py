@@ -326,13 +326,9 @@ class EventPipeline:
         closing one, the two swap entry times: an identity that passed from one person to the next inside the
         line would otherwise give one too-long wait and one too-short one. Counts and the sum of waits (so
         avg_wait) are unchanged; max_wait and each event's wait_seconds follow the order of the line."""
-        key = ("queue", rid)
         first = None
-        for other in self._people.values():
-            sm = other.stays.get(key)
-            if sm is None or not sm.open or sm.start >= start or sm.last_inside < end:
-                continue
-            if other.still is None or other.still.static or other.still.held:
+        for other, sm in self._open_stays(("queue", rid)):
+            if sm.start >= start or sm.last_inside < end or other.still is None or other.still.held:
                 continue
             if other.state.track_id in self.staff.track_ids:
                 continue
@@ -356,14 +352,18 @@ class EventPipeline:
         sm.adopted = True
         return True
 
+    def _open_stays(self, key: tuple[str, str]):
+        """(person, stay machine) of every live person with an open stay in the region, static objects left out."""
+        for person in self._people.values():
+            sm = person.stays.get(key)
+            if sm is not None and sm.open and not (person.still is not None and person.still.static):
+                yield person, sm
+
     def _hand_over(self, key: tuple[str, str], stay: tuple[float, float]) -> bool:
         """The stay of a dropped track: give it to a track born inside this region since."""
         best = best_person = None
-        for other in self._people.values():
-            sm = other.stays.get(key)
-            if sm is None or not sm.open or not sm.born_inside or sm.adopted:
-                continue
-            if other.still is not None and other.still.static:
+        for other, sm in self._open_stays(key):
+            if not sm.born_inside or sm.adopted:
                 continue
             if best is None or sm.start < best.start:
                 best, best_person = sm, other

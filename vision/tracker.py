@@ -121,7 +121,7 @@ class Tracker:
         self._lane_flow: list[tuple[deque, deque]] = []  # per lane: along-axis points of entries, exits
         self._lane_len: list[float] = []
         self._lane_fwd = np.zeros(0)  # +1 / -1 along the lane axis, 0 while unknown
-        self._lane_pos: dict[int, list] = {}  # id(TrackState) -> its current run in a lane (_record_lane_flow)
+        self._lane_pos: dict[int, _LaneRun] = {}  # id(TrackState) -> its current run in a lane (_record_lane_flow)
         self._t: float | None = None
         self._dt_est: float | None = None
         self.removed: list[TrackState] = []  # tracks dropped at the latest update
@@ -204,24 +204,22 @@ class Tracker:
         states = [s for s in self._states if s.matched and s.confirmed]
         if not states:
             return
-        feet = np.array([((s.det_box[0] + s.det_box[2]) / 2.0, s.det_box[3]) for s in states])
-        lanes = self._queue_of(feet[:, 0], feet[:, 1])
-        for s, (fx, fy), k in zip(states, feet, lanes):
-            along = float(fx * self._queues[k][1] + fy * self._queues[k][2]) if k >= 0 else 0.0
-            run = self._lane_pos.get(id(s))  # [lane, first along, first t, last along, last t in lane, counted]
+        fx, fy = _feet(np.array([s.det_box for s in states]))
+        for s, x, y, k in zip(states, fx, fy, self._queue_of(fx, fy)):
+            run = self._lane_pos.get(id(s))
             if k >= 0:
-                if run is None or run[0] != k:
-                    if run is not None and run[5] and t - run[4] >= 1.0:
-                        self._lane_flow[run[0]][1].append(run[3])
-                    run = [int(k), along, t, along, t, False]
-                run[3], run[4] = along, t
-                if not run[5] and t - run[2] >= LANE_RUN_SECONDS:
-                    self._lane_flow[k][0].append(run[1])
-                    run[5] = True
-                self._lane_pos[id(s)] = run
-            elif run is not None and t - run[4] >= 1.0:
-                if run[5]:
-                    self._lane_flow[run[0]][1].append(run[3])
+                along = float(self._along(k, x, y))
+                if run is None or run.lane != k:
+                    if run is not None and run.counted and t - run.last_t >= 1.0:
+                        self._lane_flow[run.lane][1].append(run.last_along)
+                    run = self._lane_pos[id(s)] = _LaneRun(int(k), along, t)
+                run.last_along, run.last_t = along, t
+                if not run.counted and t - run.first_t >= LANE_RUN_SECONDS:
+                    self._lane_flow[k][0].append(run.first_along)
+                    run.counted = True
+            elif run is not None and t - run.last_t >= 1.0:
+                if run.counted:
+                    self._lane_flow[run.lane][1].append(run.last_along)
                 del self._lane_pos[id(s)]
 
     def _backwards(self, last: np.ndarray, D: np.ndarray, heights: np.ndarray) -> np.ndarray:
@@ -230,16 +228,19 @@ class Tracker:
         out = np.zeros((len(last), len(D)), dtype=bool)
         if not self._lane_fwd.any():
             return out
-        lx, ly = (last[:, 0] + last[:, 2]) / 2.0, last[:, 3]
-        dx, dy = (D[:, 0] + D[:, 2]) / 2.0, D[:, 3]
+        lx, ly = _feet(last)
+        dx, dy = _feet(D)
         lt, ld = self._queue_of(lx, ly), self._queue_of(dx, dy)
         for k, fwd in enumerate(self._lane_fwd):
             if not fwd:
                 continue
-            ux, uy = self._queues[k][1], self._queues[k][2]
-            step = fwd * (((dx * ux + dy * uy)[None, :]) - (lx * ux + ly * uy)[:, None])
+            step = fwd * (self._along(k, dx, dy)[None, :] - self._along(k, lx, ly)[:, None])
             out |= (lt[:, None] == k) & (ld[None, :] == k) & (step < -self.queue_back * heights[:, None])
         return out
+
+    def _along(self, k: int, x, y):
+        """Position of feet along lane k's axis (frame px)."""
+        return x * self._queues[k][1] + y * self._queues[k][2]
 
     def _queue_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Index of the queue lane containing each point (feet), -1 for none."""
@@ -662,6 +663,23 @@ def _xyxy_to_xywh(b: np.ndarray) -> np.ndarray:
     out[:, 2] = b[:, 2] - b[:, 0]
     out[:, 3] = b[:, 3] - b[:, 1]
     return out
+
+
+class _LaneRun:
+    """A track's current stay in a queue lane, for the lane's flow (Tracker._record_lane_flow)."""
+
+    __slots__ = ("counted", "first_along", "first_t", "lane", "last_along", "last_t")
+
+    def __init__(self, lane: int, along: float, t: float):
+        self.lane = lane
+        self.first_along = self.last_along = along
+        self.first_t = self.last_t = t
+        self.counted = False  # its entry was recorded (it stayed LANE_RUN_SECONDS)
+
+
+def _feet(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bottom-centre (x, y) of [n, 4] xyxy boxes."""
+    return (boxes[:, 0] + boxes[:, 2]) / 2.0, boxes[:, 3]
 
 
 def _xywh_to_xyxy(s: np.ndarray) -> np.ndarray:
