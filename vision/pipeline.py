@@ -120,6 +120,7 @@ class EventPipeline:
         self._acc = SummaryAccumulator(cfg.zones, cfg.shelves, cfg.queues)
         self._persons_counted: set[int] = set()
         self._orphans: list[_Orphan] = []
+        self._claimed: dict[int, int] = {}  # hotspot index -> the unmoved track seen on it now (_masked)
         self._t = 0.0
         self._t_prev: float | None = None
         self._queue_keys = [("queue", rid) for kind, rid, _ in self.regions if kind == "queue"]
@@ -138,6 +139,7 @@ class EventPipeline:
         self._t = float(t)
         out: list[dict] = []
         self.tracker.update(t, detections)
+        self._claimed = self._claimed_hotspots()
         for st in self.tracker.tracks:
             if not st.matched:
                 continue
@@ -273,7 +275,7 @@ class EventPipeline:
             person.line = None
             if change == "static":
                 return
-        masked = bool(self.static.hotspots) and self.static.is_hotspot(p, h)
+        masked = self._masked(person, p, h)
         was_held = still.held
         pk = self.person_key_prefix + person.state.person_key
         events: list[dict] = []
@@ -310,6 +312,32 @@ class EventPipeline:
                 out.extend(person.held)
                 person.held.clear()
             out.extend(events)
+
+    def _claimed_hotspots(self) -> dict[int, int]:
+        """Known static spots whose object is seen there now: hotspot index -> the unmoved track on it."""
+        claimed: dict[int, int] = {}
+        if not self.static.hotspots:
+            return claimed
+        for st in self.tracker.tracks:
+            person = self._people.get(st.track_id)
+            if not st.matched or person is None or person.still is None or person.still.moved:
+                continue
+            k = self.static.hotspot_at(anchor_of(st.box, self.config.anchor), st.box[3] - st.box[1])
+            if k is not None:
+                claimed[k] = st.track_id
+        return claimed
+
+    def _masked(self, person: _Person, p, h: float) -> bool:
+        """The anchor sits on a known static object (mannequin, poster): its observations count for nothing
+        there, so an identity swapped onto the object collects no dwell. Not while that object is seen on
+        the spot under another track at the same time: then this is a person standing beside it."""
+        if not self.static.hotspots:
+            return False
+        k = self.static.hotspot_at(p, h)
+        if k is None:
+            return False
+        owner = self._claimed.get(k)
+        return owner is None or owner == person.state.track_id
 
     def _stay_event(self, kind: str, rid: str, pk: str, stay: tuple[float, float]) -> dict | None:
         start, end = stay

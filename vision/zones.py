@@ -145,10 +145,14 @@ class StaticFilter:
 
     def is_hotspot(self, p: Point, h: float) -> bool:
         """Anchor and box height match a known static object (where no person can stand)."""
-        for x, y, hh in self.hotspots:
+        return self.hotspot_at(p, h) is not None
+
+    def hotspot_at(self, p: Point, h: float) -> int | None:
+        """Index of the known static object whose anchor and box height match, or None."""
+        for k, (x, y, hh) in enumerate(self.hotspots):
             if 0.8 <= h / max(hh, 1.0) <= 1.25 and math.dist(p, (x, y)) <= max(8.0, 0.12 * hh):
-                return True
-        return False
+                return k
+        return None
 
 
 class StillState:

@@ -116,6 +116,26 @@ def test_static_object_is_not_a_visitor():
     assert pipe.summary()["unique_tracks"] == 1
 
 
+def test_a_shopper_beside_a_mannequin_keeps_their_stay():
+    # The mannequin's spot is known (unmoved for a minute); a shopper then stands right beside it, inside the
+    # spot's radius. The mannequin is seen on its spot under its own track at the same time, so the shopper's
+    # box is a person beside it, not an identity swapped onto it: one stay, the time beside it included.
+    mannequin = person(500, 350, conf=0.7)
+    shopper = walk([(0, 100, 300), (8, 516, 354), (28, 516, 354), (36, 1000, 300)])
+    scene = []
+    for i in range(4 * 160):
+        t = i / 4
+        dets = [mannequin]
+        if 100 <= t <= 136:
+            dets.append(shopper[min(round((t - 100) * 4), len(shopper) - 1)][1][0])
+        scene.append((t, dets))
+    events, pipe = run(camera(static_seconds=600), scene)
+    assert pipe.static.hotspots, "the mannequin's spot is known before the shopper arrives"
+    (ev,) = zone_events(events)
+    # inside from x=300 (t≈104) to x=700 on the way out (t≈131.5)
+    assert ev["dwell_seconds"] == pytest.approx(27.5, abs=1.0)
+
+
 def test_static_spot_remembered_when_the_object_is_lost_and_found_again():
     cfg = camera(static_seconds=30)
     scene = [(i / 4, [person(500, 350, conf=0.7)] if not (200 <= i < 300) else []) for i in range(4 * 120)]
