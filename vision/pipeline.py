@@ -314,16 +314,16 @@ class EventPipeline:
             out.extend(events)
 
     def _claimed_hotspots(self) -> dict[int, int]:
-        """Known static spots whose object is seen there now: hotspot index -> the unmoved track on it."""
+        """Known static spots whose object is seen there now: hotspot index -> the static or unmoved track on it."""
         claimed: dict[int, int] = {}
         if not self.static.hotspots:
             return claimed
         for st in self.tracker.tracks:
             person = self._people.get(st.track_id)
-            if not st.matched or person is None or person.still is None or person.still.moved:
+            still = person.still if person is not None else None
+            if not st.matched or still is None or (still.moved and not still.static):
                 continue
-            k = self.static.hotspot_at(anchor_of(st.box, self.config.anchor), st.box[3] - st.box[1])
-            if k is not None:
+            for k in self.static.hotspots_at(anchor_of(st.box, self.config.anchor), st.box[3] - st.box[1]):
                 claimed[k] = st.track_id
         return claimed
 
@@ -333,11 +333,9 @@ class EventPipeline:
         the spot under another track at the same time: then this is a person standing beside it."""
         if not self.static.hotspots:
             return False
-        k = self.static.hotspot_at(p, h)
-        if k is None:
-            return False
-        owner = self._claimed.get(k)
-        return owner is None or owner == person.state.track_id
+        spots = self.static.hotspots_at(p, h)
+        return bool(spots) and all(self._claimed.get(k, person.state.track_id) == person.state.track_id
+                                   for k in spots)
 
     def _stay_event(self, kind: str, rid: str, pk: str, stay: tuple[float, float]) -> dict | None:
         start, end = stay

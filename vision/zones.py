@@ -145,14 +145,12 @@ class StaticFilter:
 
     def is_hotspot(self, p: Point, h: float) -> bool:
         """Anchor and box height match a known static object (where no person can stand)."""
-        return self.hotspot_at(p, h) is not None
+        return bool(self.hotspots_at(p, h))
 
-    def hotspot_at(self, p: Point, h: float) -> int | None:
-        """Index of the known static object whose anchor and box height match, or None."""
-        for k, (x, y, hh) in enumerate(self.hotspots):
-            if 0.8 <= h / max(hh, 1.0) <= 1.25 and math.dist(p, (x, y)) <= max(8.0, 0.12 * hh):
-                return k
-        return None
+    def hotspots_at(self, p: Point, h: float) -> list[int]:
+        """Indices of the known static spots whose anchor and box height match (one object can have several)."""
+        return [k for k, (x, y, hh) in enumerate(self.hotspots)
+                if 0.8 <= h / max(hh, 1.0) <= 1.25 and math.dist(p, (x, y)) <= max(8.0, 0.12 * hh)]
 
 
 class StillState:
