@@ -95,7 +95,8 @@ def uniform_run(d: Path, cam: dict, staff_ids: set[int], lookalike: float, seed:
             img[ya:int(y1 + 0.4 * (y2 - y1)), xa:xb] = shirt(pid)
         for ev in driver.process(FramePacket(i, t, img, START)):
             if ev["type"] == "staff" and ev["zone_id"] == "uniform" and "exit_ts" not in ev:
-                track = next(s for s in driver.pipeline.tracks if s.person_key == ev["person_key"])
+                track = next(s for s in driver.pipeline.tracks
+                             if driver.pipeline.person_key_of(s) == ev["person_key"])
                 pid = max(people, key=lambda r: _iou(r[1:], track.box), default=(None,))[0]
                 hits["staff" if pid in staff_ids else "customer"].add(pid)
     driver.finish()

@@ -11,6 +11,27 @@ from shapely.geometry import Polygon
 from .types import Point
 
 
+class LaneAxis:
+    """A queue lane's long axis: the long side of the polygon's minimum rotated rectangle. People in a line
+    stand along it; `along()` places a point on it, `extent` is the polygon's (min, max) there."""
+
+    __slots__ = ("extent", "length", "ux", "uy", "width")
+
+    def __init__(self, points: list[Point]):
+        poly = Polygon(points)
+        xs, ys = poly.minimum_rotated_rectangle.exterior.coords.xy
+        edges = [(xs[i + 1] - xs[i], ys[i + 1] - ys[i]) for i in range(2)]
+        (ex, ey), (fx, fy) = sorted(edges, key=lambda e: -math.hypot(*e))
+        self.length = math.hypot(ex, ey) or 1.0
+        self.width = math.hypot(fx, fy)
+        self.ux, self.uy = ex / self.length, ey / self.length
+        along = [x * self.ux + y * self.uy for x, y in points]
+        self.extent = (min(along), max(along))
+
+    def along(self, x, y):
+        return x * self.ux + y * self.uy
+
+
 def scale_points(points: list[Point], screenshot_size: tuple[int, int], frame_size: tuple[int, int]) -> list[Point]:
     """Scale screenshot coordinates to frame pixels (GUIDE §2)."""
     sx = frame_size[0] / screenshot_size[0]

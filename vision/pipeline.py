@@ -21,6 +21,14 @@ Queues are first in, first out (`_first_in_line`): a queue event's enter_ts is t
 people still in the line when someone leaves it, so an identity passed from one person to the next inside a
 dense line does not make one wait too long and the next too short (the max_wait error of identity swaps).
 
+Identity changes in a queue lane (an elongated queue polygon) are not people joining or leaving: a stay that
+ends with the anchor last inside the middle of the lane (away from its head and tail, LANE_END_SHARE) is passed
+on like the stay of a dropped track (`_pass_on`), and a stay that begins by a jump (the anchor moved further and
+faster than a person walks) may take such a stay over, like a track born inside.
+
+A track that takes over the stay of a dropped track is the same person: its events carry that track's
+person_key from then on (`_continues`), so unique visitors count them once.
+
 `summary()["queues"][q]["flow_wait"]` (Little's law, see events.py): at every update the people in each
 queue are counted (not static, anchor inside the queue polygon at their latest observation, seen within
 the last OCCUPANCY_COAST_S, so a brief miss does not empty the queue) and the count x the seconds since
@@ -41,30 +49,40 @@ from typing import Any
 
 from .config import CameraConfig
 from .events import SummaryAccumulator, at, entrance_event, iso, stay_event
-from .geometry import Line, Region
+from .geometry import LaneAxis, Line, Region
 from .staff import StaffStage
 from .tracker import Tracker
-from .types import Box, Detection, TrackState, anchor_of
+from .types import Box, Detection, Point, TrackState, anchor_of
 from .zones import UNMOVED_STATIC_S, LineCounter, StaticFilter, StayMachine, StillState
 
 FOOTFALL_WINDOW_S = 3600.0
 ABSENCE_S = 1.0
 ADOPT_SECONDS = 10.0
+# Queue lanes (elongated queue polygons: length >= LANE_MIN_ASPECT x width). People leave a line at its head
+# (served) or its tail (gave up): within LANE_END_SHARE of the lane's length from either end.
+LANE_MIN_ASPECT = 1.5
+LANE_END_SHARE = 0.2
+# A track whose anchor moves more than JUMP_HEIGHTS person-heights in one step, faster than JUMP_SPEED heights
+# per second (a brisk walk is ~0.7), changed person: it did not walk there.
+JUMP_HEIGHTS = 0.3
+JUMP_SPEED = 1.2
 OCCUPANCY_COAST_S = 2.0
 
 
 class _Orphan:
     """An open stay of a track the tracker dropped, waiting for a track born inside to take it."""
 
-    __slots__ = ("end", "expires", "key", "pk", "start")
+    __slots__ = ("end", "expires", "key", "live", "pk", "start")
 
-    def __init__(self, key: tuple[str, str], pk: str, start: float, end: float, expires: float):
+    def __init__(self, key: tuple[str, str], pk: str, start: float, end: float, expires: float, live: bool = False):
         self.key, self.pk, self.start, self.end, self.expires = key, pk, start, end, expires
+        self.live = live  # its track lives on (on someone else): whoever takes the stay keeps their own key
 
 
 class _Person:
     __slots__ = (
-        "continued", "first_t", "held", "last_footfall", "last_t", "line", "n_obs", "state", "stays", "still",
+        "alias", "continued", "first_t", "held", "last_footfall", "last_inside", "last_t", "line", "n_obs", "previous",
+        "state", "stays", "still",
     )
 
     def __init__(self, state: TrackState):
@@ -78,6 +96,9 @@ class _Person:
         self.first_t = 0.0
         self.last_t = 0.0
         self.continued = False  # took over the stay of a dropped track: the same person, not a new one
+        self.last_inside: dict[tuple[str, str], Point] = {}  # per queue: the anchor's latest point inside
+        self.previous: tuple[float, Point, float] | None = None  # (t, anchor, box height) of the last observation
+        self.alias: str | None = None  # that dropped track's person_key, which this track's events carry on
 
 
 class EventPipeline:
@@ -121,6 +142,8 @@ class EventPipeline:
         self._persons_counted: set[int] = set()
         self._orphans: list[_Orphan] = []
         self._claimed: dict[int, int] = {}  # hotspot index -> the unmoved track seen on it now (_masked)
+        self._lanes = {rid: axis for rid, pts in cfg.queues.items()
+                       if (axis := LaneAxis(pts)).length >= LANE_MIN_ASPECT * axis.width}
         self._t = 0.0
         self._t_prev: float | None = None
         self._queue_keys = [("queue", rid) for kind, rid, _ in self.regions if kind == "queue"]
@@ -277,7 +300,7 @@ class EventPipeline:
                 return
         masked = self._masked(person, p, h)
         was_held = still.held
-        pk = self.person_key_prefix + person.state.person_key
+        pk = self._pk(person)
         events: list[dict] = []
         self.staff.observe(pk, person.state.track_id, t, p, events)
         if self.line is not None and not masked:
@@ -290,21 +313,31 @@ class EventPipeline:
             sm = person.stays.get((kind, rid))
             if sm is None:
                 sm = person.stays[(kind, rid)] = StayMachine(ABSENCE_S)
-            closed, opened = sm.observe(t, (not masked) and region.member(p, sm.inside))
+            member = (not masked) and region.member(p, sm.inside)
+            closed, opened = sm.observe(t, member)
+            if member and rid in self._lanes and kind == "queue":
+                person.last_inside[(kind, rid)] = p
             if closed is not None:
-                ev = self._stay_event(kind, rid, pk, closed)
-                if ev is not None:
-                    events.append(ev)
+                if kind == "queue" and not still.held and self._left_mid_lane(rid, person.last_inside.get((kind, rid))):
+                    self._pass_on((kind, rid), closed, pk, live=True)
+                else:
+                    ev = self._stay_event(kind, rid, pk, closed)
+                    if ev is not None:
+                        events.append(ev)
+            if opened and kind == "queue" and rid in self._lanes and self._jumped(person, t, p, h):
+                # An identity that jumped onto someone in the line: continue the stay that lost them.
+                sm.born_inside = True
+                opened = not self._adopt_orphan((kind, rid), sm, person)
             if opened and t == person.first_t:
                 sm.born_inside = True
-                opened = not self._adopt_orphan((kind, rid), sm)
-                person.continued |= not opened
+                opened = not self._adopt_orphan((kind, rid), sm, person)
             if opened and kind == "zone" and self.line is None and cfg.zone_type(rid) == "entry":
                 if person.last_footfall is None or t - person.last_footfall >= FOOTFALL_WINDOW_S:
                     person.last_footfall = t
                     events.append(
                         entrance_event(cfg.camera_id, self.start_time, t, "in", pk, source="entry_zone", zone_id=rid)
                     )
+        person.previous = (t, p, h)
         if still.held:
             person.held.extend(events)
         else:
@@ -312,6 +345,25 @@ class EventPipeline:
                 out.extend(person.held)
                 person.held.clear()
             out.extend(events)
+
+    def _left_mid_lane(self, rid: str, p: Point | None) -> bool:
+        """The queue stay ended with the anchor last inside the middle of a lane, away from its head and tail,
+        where nobody leaves a line: the identity left the person, who stays in the line under another."""
+        axis = self._lanes.get(rid)
+        if axis is None or p is None:
+            return False
+        a0, a1 = axis.extent
+        end = LANE_END_SHARE * (a1 - a0)
+        return a0 + end < axis.along(*p) < a1 - end
+
+    @staticmethod
+    def _jumped(person: _Person, t: float, p: Point, h: float) -> bool:
+        """The anchor moved further and faster since the last observation than a person walks."""
+        if person.previous is None:
+            return False
+        t0, p0, _ = person.previous
+        step = math.dist(p, p0) / max(h, 1.0)
+        return step > JUMP_HEIGHTS and step / max(t - t0, 1e-3) > JUMP_SPEED
 
     def _claimed_hotspots(self) -> dict[int, int]:
         """Known static spots whose object is seen there now: hotspot index -> the static or unmoved track on it."""
@@ -365,7 +417,32 @@ class EventPipeline:
         first.start, start = start, first.start
         return start
 
-    def _adopt_orphan(self, key: tuple[str, str], sm: StayMachine) -> bool:
+    def person_key_of(self, state: TrackState) -> str:
+        """The person_key a live track's events carry (its own, or the dropped track's it continues)."""
+        person = self._people.get(state.track_id)
+        return self._pk(person) if person is not None else self.person_key_prefix + state.person_key
+
+    def _pk(self, person: _Person) -> str:
+        """The person_key of a person's events: its own, or that of the dropped track it continues."""
+        return person.alias or self.person_key_prefix + person.state.person_key
+
+    def _continues(self, person: _Person, pk: str, live: bool = False) -> None:
+        """`person` took over a stay of the dropped track `pk`: the same person, not a new visitor. Its events
+        from now on carry that person_key, so a zone's unique visitors count them once (not for a track marked
+        staff already: its mark names its own key; nor when the track `pk` lives on, on someone else)."""
+        person.continued = True
+        own = self._pk(person)
+        if not live and person.alias is None and own != pk and self.staff.marked_by(own) is None:
+            person.alias = pk
+            self.staff.renamed(own, pk)
+
+    def _pass_on(self, key: tuple[str, str], stay: tuple[float, float], pk: str, live: bool = False) -> None:
+        """A stay whose person the track lost: hand it to a track born inside the region since, or keep it
+        ADOPT_SECONDS for one (then it is reported as it is). `live`: the track itself goes on elsewhere."""
+        if not self._hand_over(key, stay, pk, live):
+            self._orphans.append(_Orphan(key, pk, stay[0], stay[1], self._t + ADOPT_SECONDS, live))
+
+    def _adopt_orphan(self, key: tuple[str, str], sm: StayMachine, person: _Person) -> bool:
         """A stay opened by a track born inside: continue a waiting orphan stay of this region."""
         best = None
         for o in self._orphans:
@@ -376,6 +453,7 @@ class EventPipeline:
         self._orphans.remove(best)
         sm.start = min(best.start, sm.start)
         sm.adopted = True
+        self._continues(person, best.pk, best.live)
         return True
 
     def _open_stays(self, key: tuple[str, str]):
@@ -385,7 +463,7 @@ class EventPipeline:
             if sm is not None and sm.open and not (person.still is not None and person.still.static):
                 yield person, sm
 
-    def _hand_over(self, key: tuple[str, str], stay: tuple[float, float]) -> bool:
+    def _hand_over(self, key: tuple[str, str], stay: tuple[float, float], pk: str, live: bool = False) -> bool:
         """The stay of a dropped track: give it to a track born inside this region since."""
         best = best_person = None
         for other, sm in self._open_stays(key):
@@ -397,16 +475,16 @@ class EventPipeline:
             return False
         best.start = stay[0]
         best.adopted = True
-        best_person.continued = True
+        self._continues(best_person, pk, live)
         return True
 
     def _end(self, person: _Person, out: list[dict], final: bool = False) -> None:
-        self.staff.ended(self.person_key_prefix + person.state.person_key, out)
+        self.staff.ended(self._pk(person), out)
         still = person.still
         if still is None or still.static:
             return
         events = list(person.held)
-        pk = self.person_key_prefix + person.state.person_key
+        pk = self._pk(person)
         orphans: list[_Orphan] = []
         for (kind, rid), sm in person.stays.items():
             stay = sm.close()
@@ -414,7 +492,7 @@ class EventPipeline:
                 continue
             if not final:
                 # Dropped while inside: hand the stay over rather than count the person twice.
-                if self._hand_over((kind, rid), stay):
+                if self._hand_over((kind, rid), stay, pk):
                     continue
                 orphans.append(_Orphan((kind, rid), pk, stay[0], stay[1], self._t + ADOPT_SECONDS))
                 continue

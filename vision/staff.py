@@ -103,6 +103,13 @@ class StaffStage:
         self._queued.append(ev)
         return ev
 
+    def renamed(self, old: str, new: str) -> None:
+        """A live customer track's events carry another person_key from now on (it continues a dropped track,
+        pipeline._continues): its sightings and kept-aside events move to that key."""
+        for d in (self._first, self._last, self._pending):
+            if old in d:
+                d[new] = d.pop(old)
+
     def ended(self, pk: str, out: list[dict]) -> None:
         """The track ended: a staff track gets its close event; its kept-aside events are settled at the next emit."""
         if not self.enabled:

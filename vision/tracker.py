@@ -50,6 +50,7 @@ import shapely
 from scipy.optimize import linear_sum_assignment
 from shapely.geometry import Polygon
 
+from .geometry import LaneAxis
 from .types import Box, Detection, TrackState
 
 _INF = 1e6
@@ -175,14 +176,11 @@ class Tracker:
             poly = Polygon(pts)
             if len(pts) < 3 or not poly.is_valid or poly.area <= 0:
                 continue
-            xs, ys = poly.minimum_rotated_rectangle.exterior.coords.xy
-            edges = [(xs[i + 1] - xs[i], ys[i + 1] - ys[i]) for i in range(2)]
-            ex, ey = max(edges, key=lambda e: math.hypot(*e))
-            n = math.hypot(ex, ey) or 1.0
+            axis = LaneAxis(pts)
             c = poly.centroid
-            self._queues.append((poly.buffer(0.02 * diag), ex / n, ey / n, c.x, c.y))
+            self._queues.append((poly.buffer(0.02 * diag), axis.ux, axis.uy, c.x, c.y))
             self._lane_flow.append((deque(maxlen=LANE_FLOW_KEEP), deque(maxlen=LANE_FLOW_KEEP)))
-            self._lane_len.append(n)
+            self._lane_len.append(axis.length)
         self._lane_fwd = np.zeros(len(self._queues))
 
     def _lane_forward(self) -> None:

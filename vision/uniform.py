@@ -102,7 +102,7 @@ class UniformStage:
         for st in pipeline.tracks:
             if not st.matched or not st.confirmed:
                 continue
-            pk = pipeline.person_key_prefix + st.person_key
+            pk = pipeline.person_key_of(st)
             live.add(pk)
             by = staff.marked_by(pk)
             if by == UNIFORM_ZONE:

@@ -60,11 +60,18 @@ def _person(x: float, y: float) -> Detection:
 
 def _path(t: float, keys: list[tuple[float, float]]) -> float | None:
     """x at time t, walking linearly between (t, x) keys; None outside the path's time."""
+    at = _path_xy(t, [(k[0], k[1], 0.0) for k in keys])
+    return None if at is None else at[0]
+
+
+def _path_xy(t: float, keys: list[tuple[float, float, float]]) -> tuple[float, float] | None:
+    """(x, y) at time t, moving linearly between (t, x, y) keys; None outside the path's time."""
     if t < keys[0][0] or t > keys[-1][0]:
         return None
-    for (t0, x0), (t1, x1) in itertools.pairwise(keys):
+    for (t0, x0, y0), (t1, x1, y1) in itertools.pairwise(keys):
         if t0 <= t <= t1:
-            return x0 + (x1 - x0) * (t - t0) / max(t1 - t0, 1e-9)
+            f = (t - t0) / max(t1 - t0, 1e-9)
+            return x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
     return None
 
 
@@ -149,8 +156,8 @@ def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same
 
 
 class _ScriptedTracker:
-    """Boxes per track id along scripted x paths (feet at y 600): an identity that passed from one person
-    to another inside a line, which the real tracker does under heavy occlusion, made repeatable."""
+    """Boxes per track id along scripted (t, x) paths (feet at y 600) or (t, x, y) paths: an identity that passed
+    from one person to another inside a line, which the real tracker does under heavy occlusion, made repeatable."""
 
     frame_size = None
 
@@ -166,12 +173,12 @@ class _ScriptedTracker:
     def update(self, t: float, detections) -> list:
         self.removed = []
         for tid, keys in self.paths.items():
-            x = _path(t, keys)
-            if x is None:
+            at = _path_xy(t, [k if len(k) == 3 else (k[0], k[1], 600.0) for k in keys])
+            if at is None:
                 if tid in self._live:
                     self.removed.append(self._live.pop(tid))
                 continue
-            d = _person(x, 600)
+            d = _person(*at)
             box = (d.x1, d.y1, d.x2, d.y2)
             st = self._live.get(tid) or self._make(track_id=tid, box=box, conf=0.9, confirmed=True, first_seen=t)
             st.box = st.det_box = box
@@ -209,3 +216,48 @@ def test_whoever_leaves_a_queue_first_joined_it_first():
     assert q["served"] == 2
     assert q["max_wait"] == pytest.approx(last_wait)
     assert q["avg_wait"] == pytest.approx((first_wait + last_wait) / 2, abs=0.01)
+
+
+LANE = [[500, 500], [1100, 500], [1100, 700], [500, 700]]  # a lane along x: head and tail within 120 px of its ends
+
+
+def _served(queue: list, paths: dict) -> tuple[int, list]:
+    cfg = load_camera_config({
+        "camera_id": "c", "fps": 4, "frame_size": [1280, 720], "screenshot_size": [1280, 720],
+        "queues": {"q": queue}, "min_dwell_seconds": 2.0,
+    })
+    pipe = EventPipeline(cfg, START, tracker=_ScriptedTracker(paths))
+    events = []
+    for k in range(int(70 / 0.25)):
+        events += pipe.update(k * 0.25, [])
+    events += pipe.finish()
+    return pipe.summary()["queues"]["q"]["served"], [e for e in events if e["type"] == "queue"]
+
+
+def test_an_identity_leaving_the_middle_of_a_line_does_not_add_a_customer():
+    """One customer joins the line at its tail (t ~1), waits at x 800 and leaves at its head (t ~43). Their
+    track jumps at t 20 to someone passing beside the line (out through its long side); a new track picks the
+    customer up where they stand. Nobody leaves a line from its middle: one customer served, one wait."""
+    paths = {
+        1: [(0, 400, 600), (4, 800, 600), (20, 800, 600), (20.25, 800, 420), (35, 300, 420)],
+        2: [(20.5, 800, 600), (40, 800, 600), (44, 1200, 600)],
+    }
+    served, events = _served(LANE, paths)
+    assert served == 1
+    (ev,) = events
+    assert ev["wait_seconds"] == pytest.approx(43.0 - 1.0, abs=1.0)
+    # The same identities in a square waiting area (no line to leave from the middle of): two stays.
+    served, _ = _served([[500, 300], [1000, 300], [1000, 700], [500, 700]], paths)
+    assert served == 2
+
+
+def test_an_identity_jumping_onto_someone_in_a_line_continues_their_stay():
+    """As above, but the customer is picked up by a track that was following someone beside the line and
+    jumps onto them (0.9 heights in one step) after the first track left: it takes over the waiting stay."""
+    paths = {
+        1: [(0, 400, 600), (4, 800, 600), (20, 800, 600), (20.25, 800, 420), (35, 300, 420)],
+        3: [(10, 1200, 420), (21, 780, 420), (21.5, 800, 600), (40, 800, 600), (44, 1200, 600)],
+    }
+    served, events = _served(LANE, paths)
+    assert served == 1
+    assert events[0]["wait_seconds"] == pytest.approx(43.0 - 1.0, abs=1.0)

@@ -180,8 +180,21 @@ def test_occluded_person_keeps_id_and_stay_for_8_seconds():
     events, pipe = run(camera(), scene(12))
     evs = zone_events(events)
     assert len(evs) == 1 and evs[0]["dwell_seconds"] == pytest.approx(31.75)
-    assert evs[0]["person_key"] == "t2"
+    assert evs[0]["person_key"] == "t1"  # the new track carries on the person it continues
     assert pipe.summary()["zones"]["electronics"]["entries"] == 1
+
+
+def test_a_track_that_continues_a_lost_person_counts_them_once():
+    # Two visits to the zone by one person: out for 5 s between them, then lost for 12 s during the second.
+    # The tracker gives up and a new track takes the second stay over; its events carry the first track's
+    # key, so the zone has two entries and one unique visitor.
+    xs = [500] * 40 + list(range(500, 860, 40)) + [860] * 8 + list(range(860, 500, -40)) + [500] * 20
+    frames = [[person(x, 350)] for x in xs] + [[]] * 48 + [[person(500, 350)]] * 40
+    events, pipe = run(camera(), [(i / 4, f) for i, f in enumerate(frames)])
+    evs = zone_events(events)
+    assert len(evs) == 2 and {e["person_key"] for e in evs} == {"t1"}
+    z = pipe.summary()["zones"]["electronics"]
+    assert z["entries"] == 2 and z["unique_visitors"] == 1
 
 
 def test_stay_of_a_lost_person_is_reported_when_nobody_takes_it_over():
