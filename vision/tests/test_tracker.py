@@ -103,3 +103,20 @@ def test_a_lost_track_does_not_take_a_box_nearer_to_someone_else():
         t += 0.25
     tr.update(t, [person(400, 500), person(420, 500, conf=0.55)])
     assert [s.track_id for s in tr.tracks if s.matched] == [a]
+
+
+def test_a_person_hidden_for_seconds_is_found_again_in_a_weak_shifted_box():
+    """Someone standing in a line is hidden for 2 s; the detector then sees them only partly: a weak box
+    (confidence 0.4, too weak to start a track) shifted by a sixth of its width from where they stood
+    (IoU 0.41 with the track's prediction). It is theirs: the track is found again, under its own id."""
+    tr = Tracker(frame_size=(1280, 720))
+    t = 0.0
+    for _ in range(20):
+        tr.update(t, [person(600, 500)])
+        t += 0.25
+    (track,) = tr.tracks
+    for _ in range(8):
+        tr.update(t, [])
+        t += 0.25
+    tr.update(t, [person(625, 500, conf=0.4)])
+    assert [s.track_id for s in tr.tracks if s.matched] == [track.track_id]
