@@ -99,18 +99,22 @@ def test_line_approach_without_crossing_and_crossing_beyond_the_segment():
     assert crossings(run(camera(**short_line), around)[0]) == []
 
 
+def _beside_a_mannequin(walker, arrive: float, seconds: float):
+    """A mannequin at (500, 350) for `seconds` at 4 fps, and `walker` (a walk()) starting at t = arrive."""
+    scene = []
+    for i in range(int(4 * seconds)):
+        t = i / 4
+        dets = [person(500, 350, conf=0.7)]
+        if arrive <= t <= arrive + walker[-1][0]:
+            dets.append(walker[min(round((t - arrive) * 4), len(walker) - 1)][1][0])
+        scene.append((t, dets))
+    return scene
+
+
 def test_static_object_is_not_a_visitor():
     cfg = camera(static_seconds=60)
-    mannequin = person(500, 350, conf=0.7)
     shopper = walk([(0, 100, 300), (10, 600, 300), (30, 650, 320), (40, 1000, 300)])
-    scene = []
-    for i in range(4 * 400):
-        t = i / 4
-        dets = [mannequin]
-        if 200 <= t <= 240:
-            dets.append(shopper[min(int((t - 200) * 4), len(shopper) - 1)][1][0])
-        scene.append((t, dets))
-    events, pipe = run(cfg, scene)
+    events, pipe = run(cfg, _beside_a_mannequin(shopper, arrive=200, seconds=400))
     evs = zone_events(events)
     assert len(evs) == 1 and evs[0]["dwell_seconds"] < 60  # only the shopper
     assert pipe.summary()["unique_tracks"] == 1
@@ -120,16 +124,8 @@ def test_a_shopper_beside_a_mannequin_keeps_their_stay():
     # The mannequin's spot is known (unmoved for a minute); a shopper then stands right beside it, inside the
     # spot's radius. The mannequin is seen on its spot under its own track at the same time, so the shopper's
     # box is a person beside it, not an identity swapped onto it: one stay, the time beside it included.
-    mannequin = person(500, 350, conf=0.7)
     shopper = walk([(0, 100, 300), (8, 516, 354), (28, 516, 354), (36, 1000, 300)])
-    scene = []
-    for i in range(4 * 160):
-        t = i / 4
-        dets = [mannequin]
-        if 100 <= t <= 136:
-            dets.append(shopper[min(round((t - 100) * 4), len(shopper) - 1)][1][0])
-        scene.append((t, dets))
-    events, pipe = run(camera(static_seconds=600), scene)
+    events, pipe = run(camera(static_seconds=600), _beside_a_mannequin(shopper, arrive=100, seconds=160))
     assert pipe.static.hotspots, "the mannequin's spot is known before the shopper arrives"
     (ev,) = zone_events(events)
     # inside from x=300 (t≈104) to x=700 on the way out (t≈131.5)
