@@ -430,9 +430,11 @@ class EventPipeline:
         """`person` took over a stay of the dropped track `pk`: the same person, not a new visitor. Its events
         from now on carry that person_key, so a zone's unique visitors count them once (not for a track marked
         staff already: its mark names its own key; nor when the track `pk` lives on, on someone else)."""
-        person.continued = True
         own = self._pk(person)
-        if not live and person.alias is None and own != pk and self.staff.marked_by(own) is None:
+        if own == pk:  # a track back on the stay it had left: nothing to continue
+            return
+        person.continued = True
+        if not live and person.alias is None and self.staff.marked_by(own) is None:
             person.alias = pk
             self.staff.renamed(own, pk)
 
