@@ -319,7 +319,9 @@ class EventPipeline:
                 person.last_inside[(kind, rid)] = p
             if closed is not None:
                 if kind == "queue" and not still.held and self._left_mid_lane(rid, person.last_inside.get((kind, rid))):
-                    self._pass_on((kind, rid), closed, pk, live=True)
+                    orphan = self._pass_on((kind, rid), closed, pk, live=True)
+                    if orphan is not None:
+                        self._orphans.append(orphan)
                 else:
                     ev = self._stay_event(kind, rid, pk, closed)
                     if ev is not None:
@@ -379,7 +381,7 @@ class EventPipeline:
                 claimed[k] = st.track_id
         return claimed
 
-    def _masked(self, person: _Person, p, h: float) -> bool:
+    def _masked(self, person: _Person, p: Point, h: float) -> bool:
         """The anchor sits on a known static object (mannequin, poster): its observations count for nothing
         there, so an identity swapped onto the object collects no dwell. Not while that object is seen on
         the spot under another track at the same time: then this is a person standing beside it."""
@@ -438,11 +440,14 @@ class EventPipeline:
             person.alias = pk
             self.staff.renamed(own, pk)
 
-    def _pass_on(self, key: tuple[str, str], stay: tuple[float, float], pk: str, live: bool = False) -> None:
-        """A stay whose person the track lost: hand it to a track born inside the region since, or keep it
-        ADOPT_SECONDS for one (then it is reported as it is). `live`: the track itself goes on elsewhere."""
-        if not self._hand_over(key, stay, pk, live):
-            self._orphans.append(_Orphan(key, pk, stay[0], stay[1], self._t + ADOPT_SECONDS, live))
+    def _pass_on(self, key: tuple[str, str], stay: tuple[float, float], pk: str,
+                 live: bool = False) -> _Orphan | None:
+        """A stay whose person the track lost: hand it to a track born inside the region since, or return it as
+        an orphan to keep ADOPT_SECONDS for one (then it is reported as it is). `live`: the track goes on
+        elsewhere."""
+        if self._hand_over(key, stay, pk, live):
+            return None
+        return _Orphan(key, pk, stay[0], stay[1], self._t + ADOPT_SECONDS, live)
 
     def _adopt_orphan(self, key: tuple[str, str], sm: StayMachine, person: _Person) -> bool:
         """A stay opened by a track born inside: continue a waiting orphan stay of this region."""
@@ -494,9 +499,9 @@ class EventPipeline:
                 continue
             if not final:
                 # Dropped while inside: hand the stay over rather than count the person twice.
-                if self._hand_over((kind, rid), stay, pk):
-                    continue
-                orphans.append(_Orphan((kind, rid), pk, stay[0], stay[1], self._t + ADOPT_SECONDS))
+                orphan = self._pass_on((kind, rid), stay, pk)
+                if orphan is not None:
+                    orphans.append(orphan)
                 continue
             ev = self._stay_event(kind, rid, pk, stay)
             if ev is not None:
