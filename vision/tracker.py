@@ -34,7 +34,8 @@ at 4 detections/s and at 25 detections/s and with irregular gaps.
 - Queue lanes (`set_queues`): each lane learns its forward direction from where tracks join and leave
   it; then no pair (stages 1-3) moves a track backwards along the lane by more than `queue_back`
   heights: nobody in a line steps back, so such a pair is a swap onto the person behind or a lost
-  track at the head re-found slots back.
+  track at the head re-found slots back. Behind includes the line's continuation past the tail: a line
+  longer than its polygon overflows there.
 
 Measured in bench/bench_tracker.py (TUD, IDF1 vs ByteTrack) and bench/bench_store_sim.py.
 """
@@ -128,6 +129,8 @@ class Tracker:
         self.queue_back = 0.2
         self._lane_flow: list[tuple[deque, deque]] = []  # per lane: along-axis points of entries, exits
         self._lane_len: list[float] = []
+        # per lane: (extent along the axis, lateral position of its centre line, half its width + the lane margin)
+        self._lane_strip: list[tuple[tuple[float, float], float, float]] = []
         self._lane_fwd = np.zeros(0)  # +1 / -1 along the lane axis, 0 while unknown
         self._lane_pos: dict[int, _LaneRun] = {}  # id(TrackState) -> its current run in a lane (_record_lane_flow)
         self._t: float | None = None
@@ -186,6 +189,7 @@ class Tracker:
             axis = LaneAxis(pts)
             c = poly.centroid
             self._queues.append((poly.buffer(0.02 * diag), axis.ux, axis.uy, c.x, c.y))
+            self._lane_strip.append((axis.extent, -c.x * axis.uy + c.y * axis.ux, axis.width / 2 + 0.02 * diag))
             self._lane_flow.append((deque(maxlen=LANE_FLOW_KEEP), deque(maxlen=LANE_FLOW_KEEP)))
             self._lane_len.append(axis.length)
         self._lane_fwd = np.zeros(len(self._queues))
@@ -229,7 +233,8 @@ class Tracker:
 
     def _backwards(self, last: np.ndarray, D: np.ndarray, heights: np.ndarray) -> np.ndarray:
         """[tracks, boxes]: True where the box lies behind the track's last box along a queue lane with a
-        known direction, by more than queue_back heights, both feet in that lane."""
+        known direction, by more than queue_back heights: the track's feet in the lane, the box's in the lane
+        or on its continuation beyond the tail (the overflow of a line longer than its polygon)."""
         out = np.zeros((len(last), len(D)), dtype=bool)
         if not self._lane_fwd.any():
             return out
@@ -240,7 +245,14 @@ class Tracker:
             if not fwd:
                 continue
             step = fwd * (self._along(k, dx, dy)[None, :] - self._along(k, lx, ly)[:, None])
-            out |= (lt[:, None] == k) & (ld[None, :] == k) & (step < -self.queue_back * heights[:, None])
+            # A box beyond the tail, on the line's continuation, is behind too: a line longer than its polygon
+            # goes on past the tail, and the person there stepping up is not the one at the tail.
+            (lo, hi), lat_c, half = self._lane_strip[k]
+            ux, uy = self._queues[k][1], self._queues[k][2]
+            past_tail = (fwd * (self._along(k, dx, dy) - (lo if fwd > 0 else hi)) < 0) & (
+                np.abs(-dx * uy + dy * ux - lat_c) <= half)
+            in_line = (ld == k) | ((ld < 0) & past_tail)
+            out |= (lt[:, None] == k) & in_line[None, :] & (step < -self.queue_back * heights[:, None])
         return out
 
     def _along(self, k: int, x, y):

@@ -155,6 +155,27 @@ def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same
     assert (matched[0].track_id == standing.track_id) is same_track
 
 
+@pytest.mark.parametrize("x_new,same_track", [(1240, False), (1020, True)])
+def test_a_track_at_the_tail_is_not_refound_on_the_overflow_behind_it(x_new, same_track):
+    """The line is longer than its polygon: someone stands past the tail (x 1240, outside the lane, on its
+    continuation). The person at the tail (x 1060) lost for 2 s is not re-found there, 0.9 heights behind;
+    0.2 heights ahead (x 1020: the line moved up) it is the same person."""
+    tr, t = _learned_lane_tracker()
+    for _ in range(12):
+        tr.update(t, [_person(1060, 560)])
+        t += 0.25
+    (standing,) = tr.tracks
+    for _ in range(8):
+        tr.update(t, [])
+        t += 0.25
+    for _ in range(3):
+        tr.update(t, [_person(x_new, 560)])
+        t += 0.25
+    matched = [s for s in tr.tracks if s.matched]
+    assert len(matched) == 1
+    assert (matched[0].track_id == standing.track_id) is same_track
+
+
 class _ScriptedTracker:
     """Boxes per track id along scripted (t, x) paths (feet at y 600) or (t, x, y) paths: an identity that passed
     from one person to another inside a line, which the real tracker does under heavy occlusion, made repeatable."""
