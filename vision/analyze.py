@@ -85,7 +85,7 @@ class AnalyzeSink(FrameSink):
             from .annotate import draw_overlay
 
             draw_overlay(step.packet.image, pipeline.config, pipeline.tracks, self.counters, pipeline.live_state(),
-                         step.detections if step.detected else (), t=step.t)
+                         step.detections if step.detected else (), t=step.t, key_of=pipeline.person_key_of)
             self.writer.write(step.packet.image)
         if self.bar is not None:
             self.bar.update(1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +45,12 @@ def draw_overlay(
     live: dict | None = None,
     detections: Iterable = (),
     t: float | None = None,
+    key_of: Callable[[TrackState], str] | None = None,
 ) -> np.ndarray:
-    """Draw in place on ``image`` (BGR, frame pixels); ``config`` must already be scaled to the frame."""
+    """Draw in place on ``image`` (BGR, frame pixels); ``config`` must already be scaled to the frame.
+
+    ``key_of`` names each track's box: pass the pipeline's ``person_key_of`` so that a track that continues a
+    lost person shows the person_key its events carry (default: the track's own key)."""
     import cv2
 
     overlay = image.copy()
@@ -82,7 +86,8 @@ def draw_overlay(
         cv2.rectangle(image, (x1, y1), (x2, y2), color, thickness, cv2.LINE_AA)
         ax, ay = anchor_of(st.box, config.anchor)
         cv2.circle(image, (round(ax), round(ay)), 4, color, -1, cv2.LINE_AA)
-        _label(image, f"{st.person_key} {st.conf:.2f}" if st.matched else f"{st.person_key} lost", (x1, y1), color)
+        key = key_of(st) if key_of is not None else st.person_key
+        _label(image, f"{key} {st.conf:.2f}" if st.matched else f"{key} lost", (x1, y1), color)
 
     lines = []
     if counters is not None:

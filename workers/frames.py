@@ -25,7 +25,7 @@ def annotated_frame_encode(image: np.ndarray, pipeline, detections=()) -> bytes:
     from vision.annotate import draw_overlay
 
     frame = draw_overlay(image.copy(), pipeline.config, pipeline.tracks, live=pipeline.live_state(),
-                         detections=detections or ())
+                         detections=detections or (), key_of=pipeline.person_key_of)
     h, w = frame.shape[:2]
     if w > MAX_WIDTH:
         frame = cv2.resize(frame, (MAX_WIDTH, round(h * MAX_WIDTH / w)), interpolation=cv2.INTER_AREA)

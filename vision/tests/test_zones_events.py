@@ -193,6 +193,29 @@ def test_a_track_that_continues_a_lost_person_counts_them_once():
     assert z["entries"] == 2 and z["unique_visitors"] == 1
 
 
+def test_debug_frames_label_a_continuing_track_with_the_key_its_events_carry(monkeypatch):
+    # As above, stopped while the new track holds the person: the annotated frame (analyze_video's video, the
+    # camera page's live view) names the box with the key of its events, t1, not the track's own key.
+    import numpy as np
+
+    from vision import annotate
+
+    xs = [500] * 40 + list(range(500, 860, 40)) + [860] * 8 + list(range(860, 500, -40)) + [500] * 20
+    frames = [[person(x, 350)] for x in xs] + [[]] * 48 + [[person(500, 350)]] * 20
+    from vision.config import load_camera_config
+    from vision.pipeline import EventPipeline
+
+    pipe = EventPipeline(load_camera_config(camera()), START)
+    for i, dets in enumerate(frames):  # not finished: the new track is live
+        pipe.update(i / 4, dets)
+    (live,) = [st for st in pipe.tracks if st.matched]
+    assert live.person_key != "t1" and pipe.person_key_of(live) == "t1"
+    drawn = []
+    monkeypatch.setattr(annotate, "_label", lambda image, text, *a, **k: drawn.append(text))
+    annotate.draw_overlay(np.zeros((720, 1280, 3), np.uint8), pipe.config, pipe.tracks, key_of=pipe.person_key_of)
+    assert "t1 0.90" in drawn and not any(text.startswith(live.person_key + " ") for text in drawn)
+
+
 def test_stay_of_a_lost_person_is_reported_when_nobody_takes_it_over():
     # Seen inside for 10 s, then never again: the stay waits ~10 s for a hand-over, then is reported.
     scene = [(i / 4, [person(500, 350)] if i < 40 else []) for i in range(4 * 40)]
