@@ -135,13 +135,12 @@ def test_queue_direction_is_learned_from_where_people_join_and_leave():
     assert tr._lane_fwd[0] * ux < 0  # forward is towards the left end, where people left
 
 
-@pytest.mark.parametrize("x_new,same_track", [(520, False), (340, True)])
-def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same_track):
-    """A person standing at x 400 in the learned lane is lost for 2 s; a box 0.6 heights behind them (x 520)
-    starts a new track, one 0.3 heights ahead (x 340: the line moved up) is the same person re-found."""
+def _refound_after_2s(x_stand: float, x_new: float) -> bool:
+    """In the learned lane: a person stands at x_stand for 3 s, is lost for 2 s, then a box appears at x_new.
+    Whether that box continues the standing person's track (else it starts a new one)."""
     tr, t = _learned_lane_tracker()
     for _ in range(12):
-        tr.update(t, [_person(400, 560)])
+        tr.update(t, [_person(x_stand, 560)])
         t += 0.25
     (standing,) = tr.tracks
     for _ in range(8):
@@ -152,7 +151,14 @@ def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same
         t += 0.25
     matched = [s for s in tr.tracks if s.matched]
     assert len(matched) == 1
-    assert (matched[0].track_id == standing.track_id) is same_track
+    return matched[0].track_id == standing.track_id
+
+
+@pytest.mark.parametrize("x_new,same_track", [(520, False), (340, True)])
+def test_a_track_lost_in_a_queue_is_not_refound_on_someone_behind_it(x_new, same_track):
+    """A person standing at x 400 in the learned lane is lost for 2 s; a box 0.6 heights behind them (x 520)
+    starts a new track, one 0.3 heights ahead (x 340: the line moved up) is the same person re-found."""
+    assert _refound_after_2s(x_stand=400, x_new=x_new) is same_track
 
 
 @pytest.mark.parametrize("x_new,same_track", [(1240, False), (1020, True)])
@@ -160,20 +166,7 @@ def test_a_track_at_the_tail_is_not_refound_on_the_overflow_behind_it(x_new, sam
     """The line is longer than its polygon: someone stands past the tail (x 1240, outside the lane, on its
     continuation). The person at the tail (x 1060) lost for 2 s is not re-found there, 0.9 heights behind;
     0.2 heights ahead (x 1020: the line moved up) it is the same person."""
-    tr, t = _learned_lane_tracker()
-    for _ in range(12):
-        tr.update(t, [_person(1060, 560)])
-        t += 0.25
-    (standing,) = tr.tracks
-    for _ in range(8):
-        tr.update(t, [])
-        t += 0.25
-    for _ in range(3):
-        tr.update(t, [_person(x_new, 560)])
-        t += 0.25
-    matched = [s for s in tr.tracks if s.matched]
-    assert len(matched) == 1
-    assert (matched[0].track_id == standing.track_id) is same_track
+    assert _refound_after_2s(x_stand=1060, x_new=x_new) is same_track
 
 
 class _ScriptedTracker:
