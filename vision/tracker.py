@@ -128,9 +128,8 @@ class Tracker:
         # at the head re-found on someone slots back), once the lane's direction is known (_lane_forward).
         self.queue_back = 0.2
         self._lane_flow: list[tuple[deque, deque]] = []  # per lane: along-axis points of entries, exits
-        self._lane_len: list[float] = []
-        # per lane: (extent along the axis, lateral position of its centre line, half its width + the lane margin)
-        self._lane_strip: list[tuple[tuple[float, float], float, float]] = []
+        self._lane_axes: list[LaneAxis] = []
+        self._lane_margin = 0.0  # px a lane reaches beyond its polygon (2% of the frame diagonal)
         self._lane_fwd = np.zeros(0)  # +1 / -1 along the lane axis, 0 while unknown
         self._lane_pos: dict[int, _LaneRun] = {}  # id(TrackState) -> its current run in a lane (_record_lane_flow)
         self._t: float | None = None
@@ -181,6 +180,7 @@ class Tracker:
         lane and where they leave it. Once known, no track moves backwards along it (`queue_back`).
         """
         diag = math.hypot(*self.frame_size) if self.frame_size else 1468.6
+        self._lane_margin = 0.02 * diag
         self._queues = []
         for pts in polygons:
             poly = Polygon(pts)
@@ -188,10 +188,9 @@ class Tracker:
                 continue
             axis = LaneAxis(pts)
             c = poly.centroid
-            self._queues.append((poly.buffer(0.02 * diag), axis.ux, axis.uy, c.x, c.y))
-            self._lane_strip.append((axis.extent, -c.x * axis.uy + c.y * axis.ux, axis.width / 2 + 0.02 * diag))
+            self._queues.append((poly.buffer(self._lane_margin), axis.ux, axis.uy, c.x, c.y))
+            self._lane_axes.append(axis)
             self._lane_flow.append((deque(maxlen=LANE_FLOW_KEEP), deque(maxlen=LANE_FLOW_KEEP)))
-            self._lane_len.append(axis.length)
         self._lane_fwd = np.zeros(len(self._queues))
 
     def _lane_forward(self) -> None:
@@ -203,7 +202,7 @@ class Tracker:
             if len(ins) < 8 or len(outs) < 8:
                 continue
             d = float(np.median(outs) - np.median(ins))
-            self._lane_fwd[k] = math.copysign(1.0, d) if abs(d) > 0.25 * self._lane_len[k] else 0.0
+            self._lane_fwd[k] = math.copysign(1.0, d) if abs(d) > 0.25 * self._lane_axes[k].length else 0.0
 
     def _record_lane_flow(self, t: float) -> None:
         """Entries into and exits from the queue lanes by the tracks matched at this update: an entry once a
@@ -244,13 +243,14 @@ class Tracker:
         for k, fwd in enumerate(self._lane_fwd):
             if not fwd:
                 continue
-            step = fwd * (self._along(k, dx, dy)[None, :] - self._along(k, lx, ly)[:, None])
+            along_d = self._along(k, dx, dy)
+            step = fwd * (along_d[None, :] - self._along(k, lx, ly)[:, None])
             # A box beyond the tail, on the line's continuation, is behind too: a line longer than its polygon
             # goes on past the tail, and the person there stepping up is not the one at the tail.
-            (lo, hi), lat_c, half = self._lane_strip[k]
-            ux, uy = self._queues[k][1], self._queues[k][2]
-            past_tail = (fwd * (self._along(k, dx, dy) - (lo if fwd > 0 else hi)) < 0) & (
-                np.abs(-dx * uy + dy * ux - lat_c) <= half)
+            axis = self._lane_axes[k]
+            tail = axis.extent[0] if fwd > 0 else axis.extent[1]
+            past_tail = (fwd * (along_d - tail) < 0) & (
+                np.abs(self._across(k, dx, dy)) <= axis.width / 2 + self._lane_margin)
             in_line = (ld == k) | ((ld < 0) & past_tail)
             out |= (lt[:, None] == k) & in_line[None, :] & (step < -self.queue_back * heights[:, None])
         return out
@@ -258,6 +258,11 @@ class Tracker:
     def _along(self, k: int, x, y):
         """Position of feet along lane k's axis (frame px)."""
         return x * self._queues[k][1] + y * self._queues[k][2]
+
+    def _across(self, k: int, x, y):
+        """Signed distance of feet from lane k's centre line (frame px)."""
+        _lane, ux, uy, cx, cy = self._queues[k]
+        return -(x - cx) * uy + (y - cy) * ux
 
     def _queue_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Index of the queue lane containing each point (feet), -1 for none."""
@@ -450,7 +455,7 @@ class Tracker:
         """People in a queue keep their order: re-pair the line's matched tracks and boxes by rank
         along the lane axis (k-th track with the k-th box) when every such pair is feasible."""
         pairs = list(pairs)
-        for k, (_lane, ux, uy, cx, cy) in enumerate(self._queues):
+        for k, (_lane, ux, uy, _cx, _cy) in enumerate(self._queues):
             idx = [n for n, (r_, c_) in enumerate(pairs) if qt[r_] == k and qd[c_] == k]
             if len(idx) < 2:
                 continue
@@ -458,7 +463,7 @@ class Tracker:
             cs = np.array([pairs[n][1] for n in idx])
             fx, fy = m[rs, 0], m[rs, 1] + m[rs, 3] / 2.0
             # only people standing in the line (near its centre line), not someone walking past it
-            inline = np.abs(-(fx - cx) * uy + (fy - cy) * ux) < 0.3 * th[rs]
+            inline = np.abs(self._across(k, fx, fy)) < 0.3 * th[rs]
             if inline.sum() < 2:
                 continue
             rs, cs = rs[inline], cs[inline]

@@ -180,13 +180,18 @@ def test_occluded_person_keeps_id_and_stay_for_8_seconds():
     assert pipe.summary()["zones"]["electronics"]["entries"] == 1
 
 
-def test_a_track_that_continues_a_lost_person_counts_them_once():
-    # Two visits to the zone by one person: out for 5 s between them, then lost for 12 s during the second.
-    # The tracker gives up and a new track takes the second stay over; its events carry the first track's
-    # key, so the zone has two entries and one unique visitor.
+def _lost_and_found_again(seen_after: int) -> list[tuple[float, list]]:
+    """Two visits to the zone by one person: out for 5 s between them, then lost for 12 s during the second
+    (the tracker gives up on them) and seen again for `seen_after` frames at 4/s."""
     xs = [500] * 40 + list(range(500, 860, 40)) + [860] * 8 + list(range(860, 500, -40)) + [500] * 20
-    frames = [[person(x, 350)] for x in xs] + [[]] * 48 + [[person(500, 350)]] * 40
-    events, pipe = run(camera(), [(i / 4, f) for i, f in enumerate(frames)])
+    frames = [[person(x, 350)] for x in xs] + [[]] * 48 + [[person(500, 350)]] * seen_after
+    return [(i / 4, f) for i, f in enumerate(frames)]
+
+
+def test_a_track_that_continues_a_lost_person_counts_them_once():
+    # A new track takes the second stay over; its events carry the first track's key, so the zone has two
+    # entries and one unique visitor.
+    events, pipe = run(camera(), _lost_and_found_again(40))
     evs = zone_events(events)
     assert len(evs) == 2 and {e["person_key"] for e in evs} == {"t1"}
     z = pipe.summary()["zones"]["electronics"]
@@ -199,15 +204,12 @@ def test_debug_frames_label_a_continuing_track_with_the_key_its_events_carry(mon
     import numpy as np
 
     from vision import annotate
-
-    xs = [500] * 40 + list(range(500, 860, 40)) + [860] * 8 + list(range(860, 500, -40)) + [500] * 20
-    frames = [[person(x, 350)] for x in xs] + [[]] * 48 + [[person(500, 350)]] * 20
     from vision.config import load_camera_config
     from vision.pipeline import EventPipeline
 
     pipe = EventPipeline(load_camera_config(camera()), START)
-    for i, dets in enumerate(frames):  # not finished: the new track is live
-        pipe.update(i / 4, dets)
+    for t, dets in _lost_and_found_again(20):  # not finished: the new track is live
+        pipe.update(t, dets)
     (live,) = [st for st in pipe.tracks if st.matched]
     assert live.person_key != "t1" and pipe.person_key_of(live) == "t1"
     drawn = []
