@@ -1,8 +1,10 @@
 """Tracker behaviour at store detection rates (plain detections, no images)."""
 
+import numpy as np
 import pytest
 
 from vision.tracker import Tracker
+from vision.types import Detection
 
 from .helpers import person
 
@@ -120,3 +122,37 @@ def test_a_person_hidden_for_seconds_is_found_again_in_a_weak_shifted_box():
         t += 0.25
     tr.update(t, [person(625, 500, conf=0.4)])
     assert [s.track_id for s in tr.tracks if s.matched] == [track.track_id]
+
+
+def _standing_line_flips(seed: int, spacing: float = 0.3, h: float = 150.0, fps: float = 4.0) -> int:
+    """Six people standing in a line 0.3 heights apart for a minute, boxes jittering by 4% of their height
+    and 15% of them missed per frame (a dense queue through a real detector): how often a track's
+    box changes from one person to another."""
+    rng = np.random.default_rng(seed)
+    tr = Tracker(frame_size=(1280, 720))
+    owner: dict[int, int] = {}
+    flips = 0
+    for f in range(int(60 * fps)):
+        dets, who = [], []
+        for k in range(6):
+            if rng.random() < 0.15:
+                continue
+            x = 300 + k * spacing * h + rng.normal(0, 0.04 * h)
+            y = 450 + rng.normal(0, 0.04 * h)
+            hh, ww = h * (1 + rng.normal(0, 0.05)), 0.4 * h * (1 + rng.normal(0, 0.08))
+            dets.append(Detection(x - ww / 2, y - hh, x + ww / 2, y, 0.8))
+            who.append(k)
+        tr.update(f / fps, dets)
+        for s in tr.tracks:
+            if s.matched:
+                k = who[next(i for i, d in enumerate(dets) if d.box == s.det_box)]
+                flips += owner.get(s.track_id, k) != k
+                owner[s.track_id] = k
+    return flips
+
+
+def test_people_standing_close_keep_their_ids_through_jittery_boxes():
+    # Box noise gives a standing person's Kalman track a velocity of its own; a prediction that follows it
+    # drifts onto the neighbour. The track's place while it stands (still hypothesis) holds it.
+    # Measured over these seeds: 79 flips with the velocity prediction alone (still_share=0), 24 with it.
+    assert sum(_standing_line_flips(seed) for seed in range(6)) < 40
