@@ -62,10 +62,8 @@ from .types import Box, Detection, TrackState
 _INF = 1e6
 LANE_FLOW_KEEP = 200  # entries and exits per queue lane the direction is learned from (the latest)
 LANE_RUN_SECONDS = 3.0  # time in a lane that makes a track's visit count for the lane's flow
-# Still hypothesis (see the module doc): the slow centre averages over STILL_TAU seconds; a track of at least
-# STILL_AGE seconds whose place at its last match lies within still_share heights of that centre is standing;
-# its overlap with a box at the slow centre counts STILL_WEIGHT of an overlap with the Kalman prediction, so that
-# when two people meet the moving prediction still decides.
+# Still hypothesis (module doc): averaging time of the slow centre, the age a track needs to count as standing,
+# and the weight of its overlap there (below 1, so that where two people meet the moving prediction decides).
 STILL_TAU = 1.0
 STILL_AGE = 2.0
 STILL_WEIGHT = 0.8
@@ -398,14 +396,16 @@ class Tracker:
         wr = dw[None, :] / tw[:, None]
         size_ok = (hr < 1.6) & (hr > 1 / 1.6) & (wr < 2.2) & (wr > 1 / 2.2)
         # Centre distance, normalised by the Kalman innovation covariance and by height.
-        dcx = ((D[:, 0] + D[:, 2]) / 2.0)[None, :] - m[:, 0][:, None]
-        dcy = ((D[:, 1] + D[:, 3]) / 2.0)[None, :] - m[:, 1][:, None]
+        bx = (D[:, 0] + D[:, 2]) / 2.0  # box centres
+        by = (D[:, 1] + D[:, 3]) / 2.0
+        dcx = bx[None, :] - m[:, 0][:, None]
+        dcy = by[None, :] - m[:, 1][:, None]
         r = (self.meas_std * th) ** 2
         s00 = P[:, 0, 0] + r
         s11 = P[:, 1, 1] + r
         s01 = P[:, 0, 1]
         det = s00 * s11 - s01 * s01
-        maha = (s11[:, None] * dcx**2 - 2 * s01[:, None] * dcx * dcy + s00[:, None] * dcy**2) / det[:, None]
+        maha = _maha(s00, s11, s01, det, dcx, dcy)
         dist_n = np.hypot(dcx, dcy) / th[:, None]
         gap = np.array([t - self._states[i].last_seen for i in tracks])
         max_dist = np.minimum(self.dist_base + self.dist_rate * gap, 2.0)
@@ -413,7 +413,7 @@ class Tracker:
         if self._queues:
             # Queue lanes: widen the gate along the lane axis only (see set_queues).
             qt = self._queue_of(m[:, 0], m[:, 1] + m[:, 3] / 2.0)
-            qd = self._queue_of((D[:, 0] + D[:, 2]) / 2.0, D[:, 3])
+            qd = self._queue_of(bx, D[:, 3])
             same = (qt[:, None] == qd[None, :]) & (qt[:, None] >= 0)
             if same.any():
                 axes = np.array([q[1:3] for q in self._queues])
@@ -423,7 +423,7 @@ class Tracker:
                 q11 = s11 + a * u[:, 1] ** 2
                 q01 = s01 + a * u[:, 0] * u[:, 1]
                 qdet = q00 * q11 - q01 * q01
-                maha_q = (q11[:, None] * dcx**2 - 2 * q01[:, None] * dcx * dcy + q00[:, None] * dcy**2) / qdet[:, None]
+                maha_q = _maha(q00, q11, q01, qdet, dcx, dcy)
                 maha = np.where(same, maha_q, maha)
         if self.still_share > 0:
             # Standing tracks: a second prediction at the slow centre (see the module doc).
@@ -436,9 +436,9 @@ class Tracker:
                 place[:, :2] = slow
                 iou_s = STILL_WEIGHT * _iou(_xywh_to_xyxy(place), D)
                 iou = np.where(standing[:, None], np.maximum(iou, iou_s), iou)
-                scx = ((D[:, 0] + D[:, 2]) / 2.0)[None, :] - slow[:, 0][:, None]
-                scy = ((D[:, 1] + D[:, 3]) / 2.0)[None, :] - slow[:, 1][:, None]
-                maha_s = (s11[:, None] * scx**2 - 2 * s01[:, None] * scx * scy + s00[:, None] * scy**2) / det[:, None]
+                scx = bx[None, :] - slow[:, 0][:, None]
+                scy = by[None, :] - slow[:, 1][:, None]
+                maha_s = _maha(s00, s11, s01, det, scx, scy)
                 maha = np.where(standing[:, None], np.minimum(maha, maha_s), maha)
                 dist_n = np.where(standing[:, None], np.minimum(dist_n, np.hypot(scx, scy) / th[:, None]), dist_n)
         # Kalman gate always applies (a still track must not jump to a neighbour); a pair also
@@ -758,6 +758,13 @@ def _xywh_to_xyxy(s: np.ndarray) -> np.ndarray:
     out[:, 2] = s[:, 0] + w / 2.0
     out[:, 3] = s[:, 1] + h / 2.0
     return out
+
+
+def _maha(s00: np.ndarray, s11: np.ndarray, s01: np.ndarray, det: np.ndarray, dx: np.ndarray,
+          dy: np.ndarray) -> np.ndarray:
+    """[tracks, boxes] squared Mahalanobis distance of centre offsets (dx, dy) under each track's 2x2
+    covariance [[s00, s01], [s01, s11]] with determinant det."""
+    return (s11[:, None] * dx**2 - 2 * s01[:, None] * dx * dy + s00[:, None] * dy**2) / det[:, None]
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
