@@ -82,7 +82,7 @@ class _Orphan:
 class _Person:
     __slots__ = (
         "alias", "continued", "first_t", "held", "last_footfall", "last_inside", "last_t", "line", "n_obs", "previous",
-        "state", "stays", "still",
+        "rekeys", "state", "stays", "still",
     )
 
     def __init__(self, state: TrackState):
@@ -99,6 +99,7 @@ class _Person:
         self.last_inside: dict[tuple[str, str], Point] = {}  # per queue: the anchor's latest point inside
         self.previous: tuple[float, Point, float] | None = None  # (t, anchor, box height) of the last observation
         self.alias: str | None = None  # that dropped track's person_key, which this track's events carry on
+        self.rekeys = 0  # times the track went on as another person (EventPipeline._rekey)
 
 
 class EventPipeline:
@@ -140,6 +141,7 @@ class EventPipeline:
         self._people: dict[int, _Person] = {}
         self._acc = SummaryAccumulator(cfg.zones, cfg.shelves, cfg.queues)
         self._persons_counted: set[int] = set()
+        self._split: set[int] = set()  # tracks a customer's for part of their life (_rekey)
         self._orphans: list[_Orphan] = []
         self._claimed: dict[int, int] = {}  # hotspot index -> the unmoved track seen on it now (_masked)
         self._lanes = {rid: axis for rid, pts in cfg.queues.items()
@@ -226,10 +228,11 @@ class EventPipeline:
         }
 
     def summary(self) -> dict[str, Any]:
-        n = len(self._persons_counted - self.staff.track_ids)
+        staff = self.staff.track_ids - self._split
+        n = len(self._persons_counted - staff)
         for person in self._people.values():
             tid = person.state.track_id
-            if tid not in self._persons_counted and tid not in self.staff.track_ids and self._is_visitor(person):
+            if tid not in self._persons_counted and tid not in staff and self._is_visitor(person):
                 n += 1
         return self.staff.summary(self._acc, unique_tracks=n)
 
@@ -302,6 +305,8 @@ class EventPipeline:
         was_held = still.held
         pk = self._pk(person)
         events: list[dict] = []
+        if self.staff.splits(pk, t, p):
+            pk = self._rekey(person, pk, events)
         self.staff.observe(pk, person.state.track_id, t, p, events)
         if self.line is not None and not masked:
             if person.line is None:
@@ -427,6 +432,19 @@ class EventPipeline:
     def _pk(self, person: _Person) -> str:
         """The person_key of a person's events: its own, or that of the dropped track it continues."""
         return person.alias or self.person_key_prefix + person.state.person_key
+
+    def _rekey(self, person: _Person, pk: str, events: list[dict]) -> str:
+        """An old track entering a staff zone (staff.STAFF_LINK_S) goes on as another person: its open stays end
+        as `pk`'s, a customer's, and its events carry a key of their own from now on, which the zone marks."""
+        for (kind, rid), sm in person.stays.items():
+            stay = sm.close()
+            if stay is not None and (ev := self._stay_event(kind, rid, pk, stay)) is not None:
+                events.append(ev)
+        self.staff.ended(pk, events)  # a staff mark closes; the kept-aside events of a customer count
+        self._split.add(person.state.track_id)
+        person.rekeys += 1
+        person.alias = f"{self.person_key_prefix}{person.state.person_key}-{person.rekeys}"
+        return person.alias
 
     def _continues(self, person: _Person, pk: str, live: bool = False) -> None:
         """`person` took over a stay of the dropped track `pk`: the same person, not a new visitor. Its events

@@ -1,10 +1,11 @@
 """Staff exclusion (GUIDE §2 Staff): staff zones mark tracks; customer metrics leave marked tracks out.
 
 A track whose anchor enters a `staff_zones` polygon (entering needs the anchor `margin` px inside, as for
-zones) is staff for the rest of the track. Nothing is held back until that is known: an entrance `in`
-crossing is emitted at once (live numbers stay live), and a `staff` event marks the track when it enters
-the staff zone. Every consumer leaves out all events of a marked (camera, person_key), those before the
-mark included: this summary, `customer_summary` (offline), and the server's aggregation (analytics).
+zones) is staff for the rest of the track; a track older than STAFF_LINK_S there is split first (below).
+Nothing is held back until that is known: an entrance `in` crossing is emitted at once (live numbers stay
+live), and a `staff` event marks the track when it enters the staff zone. Every consumer leaves out all
+events of a marked (camera, person_key), those before the mark included: this summary, `customer_summary`
+(offline), and the server's aggregation (analytics).
 
 Two `staff` events per staff track, both with deterministic ids (vision.events.event_id):
 - the mark, when the anchor enters the staff zone: ts = that moment, enter_ts = the track's first sighting;
@@ -30,6 +31,12 @@ from .geometry import Region
 from .types import Point
 
 STAFF_CLOSE_KEY = "close"
+# A staff zone marks the whole track, its door crossing included, only while the track is young: staff walk from
+# the door to the counter or the stock room in seconds. An older track that reaches a staff zone has more often
+# lost its customer to a staff member walking past (identities swap where paths cross, at the counter above all)
+# than followed a staff member round the shop first: it is split there (EventPipeline._rekey), what it did
+# before stays a customer's, and the rest of the track is staff's under a key of its own.
+STAFF_LINK_S = 45.0
 
 
 def staff_event(camera_id: str, start: datetime, t: float, person_key: str, zone_id: str, first_t: float,
@@ -87,6 +94,13 @@ class StaffStage:
                 self.track_ids.add(track_id)
                 events.append(staff_event(self.camera_id, self.start_time, t, pk, zid, first))
                 return
+
+    def splits(self, pk: str, t: float, p: Point) -> bool:
+        """An unmarked track older than STAFF_LINK_S whose anchor is entering a staff zone now."""
+        first = self._first.get(pk)
+        if first is None or pk in self._zone or t - first <= STAFF_LINK_S:
+            return False
+        return any(region.member(p, False) for _, region in self.regions)
 
     def marked_by(self, pk: str) -> str | None:
         """The zone that marked a live track ("uniform" for the uniform model), None if it is not staff."""

@@ -7,7 +7,7 @@ import pytest
 from vision.config import ConfigError, load_camera_config
 from vision.events import EVENT_FIELDS
 from vision.pipeline import EventPipeline
-from vision.staff import customer_summary
+from vision.staff import STAFF_LINK_S, customer_summary
 
 from .helpers import START, camera, run, walk
 
@@ -84,6 +84,23 @@ def test_customer_and_staff_together_and_a_summary_taken_mid_run():
     # Nothing counted twice or lost: customer + staff crossings = all crossings emitted.
     crossings = [e for e in events if e["type"] == "entrance"]
     assert len(crossings) == summary["footfall"]["in"] + summary["footfall"]["out"] + summary["staff"]["crossings"]
+
+
+def test_old_track_reaching_the_counter_was_a_customer_until_then():
+    # A minute on the shop floor before the counter: more often a customer whose track a passing staff member took
+    # over than staff (vision/staff.py STAFF_LINK_S). The customer's crossing and stay count; the rest is staff's.
+    path = [(0, 100, 350), (4, 500, 350), (60, 520, 360), (66, 1100, 400), (90, 1120, 420)]
+    assert path[3][0] - path[0][0] > STAFF_LINK_S
+    events, pipe = run(camera(**STAFF_CAM), walk(path))
+    mark = next(e for e in events if e["type"] == "staff")
+    crossing = next(e for e in events if e["type"] == "entrance")
+    assert crossing["person_key"] == "t1" and mark["person_key"] == "t1-1"
+    summary = pipe.summary()
+    assert summary["footfall"] == {"in": 1, "out": 0}
+    assert summary["zones"]["electronics"]["entries"] == 1 and summary["unique_tracks"] == 1
+    assert summary["staff"] == {"tracks": 1, "crossings": 0, "seconds": pytest.approx(24.0, abs=1.0)}
+    offline = customer_summary(events, load_camera_config(camera(**STAFF_CAM)))
+    assert offline["footfall"] == summary["footfall"] and offline["zones"] == summary["zones"]
 
 
 def test_camera_without_staff_zones_keeps_the_guide_summary_shape():
