@@ -433,9 +433,36 @@ class EventPipeline:
         """The person_key of a person's events: its own, or that of the dropped track it continues."""
         return person.alias or self.person_key_prefix + person.state.person_key
 
+    def mark_staff(self, state: TrackState, t: float, zone_id: str) -> list[dict]:
+        """A staff mark from outside the zone engine (vision/uniform.py), an old track split first as at a staff
+        zone. Returns the events to emit, already accounted: the old key's closed stays, then the mark."""
+        person = self._people.get(state.track_id)
+        if person is None:
+            return []
+        pk = self._pk(person)
+        events: list[dict] = []
+        if self.staff.splits(pk, t):
+            pk = self._rekey(person, pk, events)
+            self.staff.begin(pk, t)
+        mark = self.staff.mark(pk, state.track_id, t, zone_id)
+        self._emit(events)
+        return events + ([mark] if mark is not None else [])
+
+    def unmark_staff(self, state: TrackState, t: float) -> list[dict]:
+        """A staff track that no longer looks like the uniform (vision/uniform.py): someone else from now, under
+        a key of its own, a customer's unless marked again. Returns the events to emit, already accounted: the
+        staff key's closed stays and its close."""
+        person = self._people.get(state.track_id)
+        if person is None or self.staff.marked_by(pk := self._pk(person)) is None:
+            return []
+        events: list[dict] = []
+        self.staff.begin(self._rekey(person, pk, events), t)
+        self._emit(events)
+        return events
+
     def _rekey(self, person: _Person, pk: str, events: list[dict]) -> str:
-        """An old track entering a staff zone (staff.STAFF_LINK_S) goes on as another person: its open stays end
-        as `pk`'s, a customer's, and its events carry a key of their own from now on, which the zone marks."""
+        """An old track marked staff now (staff.STAFF_LINK_S) goes on as another person: its open stays end as
+        `pk`'s, a customer's, and its events carry a key of their own from now on, which the mark names."""
         for (kind, rid), sm in person.stays.items():
             stay = sm.close()
             if stay is not None and (ev := self._stay_event(kind, rid, pk, stay)) is not None:

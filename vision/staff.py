@@ -95,12 +95,18 @@ class StaffStage:
                 events.append(staff_event(self.camera_id, self.start_time, t, pk, zid, first))
                 return
 
-    def splits(self, pk: str, t: float, p: Point) -> bool:
-        """An unmarked track older than STAFF_LINK_S whose anchor is entering a staff zone now."""
+    def splits(self, pk: str, t: float, p: Point | None = None) -> bool:
+        """An unmarked track older than STAFF_LINK_S, entering a staff zone now (anchor `p`) or marked by its
+        uniform (`p` None): it is split before the mark (EventPipeline._rekey)."""
         first = self._first.get(pk)
         if first is None or pk in self._zone or t - first <= STAFF_LINK_S:
             return False
-        return any(region.member(p, False) for _, region in self.regions)
+        return p is None or any(region.member(p, False) for _, region in self.regions)
+
+    def begin(self, pk: str, t: float) -> None:
+        """A live track's new key (EventPipeline._rekey), first seen now."""
+        self._first.setdefault(pk, t)
+        self._last[pk] = t
 
     def marked_by(self, pk: str) -> str | None:
         """The zone that marked a live track ("uniform" for the uniform model), None if it is not staff."""

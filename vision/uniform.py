@@ -9,7 +9,10 @@ continuously from the tracks the staff zones have marked, and marks other tracks
 - a track elsewhere is compared on the mean of its own descriptors once it has `min_frames` of them:
   confidence = 1 − Bhattacharyya distance (1: the same colours, 0: none in common); at `threshold` or
   more it gets a `staff` mark with zone_id "uniform", the same mark a staff zone gives (so every consumer
-  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks'.
+  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks';
+- a marked track whose upper body stays unlike the uniform (confidence under half the threshold for
+  `unlike_frames` frames in a row) has swapped identities with someone passing: it goes on as another person
+  (EventPipeline.unmark_staff), a customer unless marked again.
 
 It needs pixels, so it runs in the frame loop (vision/driver.PipelineDriver.uniform); pure numpy + OpenCV.
 One model per store, shared by its cameras' drivers, lives as long as the process (learned again after a
@@ -85,15 +88,19 @@ class UniformModel:
 class UniformStage:
     """Per camera: learns from staff-zone tracks, marks matching tracks elsewhere (see the module docstring)."""
 
-    def __init__(self, model: UniformModel | None = None, threshold: float = 0.6, min_frames: int = 6):
+    def __init__(self, model: UniformModel | None = None, threshold: float = 0.6, min_frames: int = 6,
+                 unlike_frames: int = 12):
         self.model = model or UniformModel()
         self.threshold = threshold
         self.min_frames = min_frames
+        self.unlike_frames = unlike_frames
+        self._unlike: dict[str, int] = {}  # marked person_key -> frames in a row unlike the uniform
         self._tracks: dict[str, tuple[np.ndarray, int]] = {}  # person_key -> (sum of descriptors, n)
         self.confidences: list[float] = []  # of the marks made, in order
 
     def observe(self, pipeline: Any, image: np.ndarray, t: float) -> list[dict]:
-        """After pipeline.update() on this frame: learn, and return the uniform marks made (already accounted)."""
+        """After pipeline.update() on this frame: learn, and return the events of the uniform marks made (already
+        accounted: the marks, and the closed stays of an old track split before its mark)."""
         staff = pipeline.staff
         if image is None or not staff.regions:
             return []
@@ -105,11 +112,14 @@ class UniformStage:
             pk = pipeline.person_key_of(st)
             live.add(pk)
             by = staff.marked_by(pk)
-            if by == UNIFORM_ZONE:
-                continue  # marked by its uniform already
             descriptor = upper_body_histogram(image, st.box)
             if descriptor is None:
                 continue
+            if by is not None and self._unlike_long(pk, descriptor):
+                marks += pipeline.unmark_staff(st, t)
+                continue
+            if by == UNIFORM_ZONE:
+                continue  # marked by its uniform already
             if by is not None:  # marked by a staff zone: a sample of the uniform
                 self.model.learn(descriptor)
                 continue
@@ -119,12 +129,21 @@ class UniformStage:
             if n >= self.min_frames and self.model.ready:
                 confidence = self.model.confidence(total / n)
                 if confidence >= self.threshold:
-                    ev = staff.mark(pk, st.track_id, t, UNIFORM_ZONE)
-                    if ev is not None:
-                        marks.append(ev)
+                    events = pipeline.mark_staff(st, t, UNIFORM_ZONE)
+                    if events:
+                        marks += events
                         self.confidences.append(round(confidence, 3))
         self._tracks = {pk: v for pk, v in self._tracks.items() if pk in live}
+        self._unlike = {pk: v for pk, v in self._unlike.items() if pk in live}
         return marks
+
+    def _unlike_long(self, pk: str, descriptor: np.ndarray) -> bool:
+        """A marked track unlike the uniform for `unlike_frames` frames in a row (once the model is ready)."""
+        if not self.model.ready or self.model.confidence(descriptor) >= self.threshold / 2:
+            self._unlike.pop(pk, None)
+            return False
+        self._unlike[pk] = self._unlike.get(pk, 0) + 1
+        return self._unlike[pk] >= self.unlike_frames
 
 
 _STORE_MODELS: dict[str, UniformModel] = {}

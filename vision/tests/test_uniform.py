@@ -92,3 +92,51 @@ def test_uniform_stage_without_staff_zones_does_nothing():
     for i, (t, people) in enumerate(frames):
         events += driver.process(FramePacket(i, t, frame(people), START))
     assert not [e for e in events if e["type"] == "staff"] and not driver.uniform.confidences
+
+
+def test_staff_track_that_stops_looking_like_the_uniform_goes_on_as_a_customer():
+    # Behind the counter in red for 12 s (the model learns, the zone marks), then the track follows a customer in
+    # blue out through the door: the identities swapped where they passed. The crossing out is the customer's.
+    path = dict(walk([(0, 1100, 400), (12, 1120, 410), (24, 100, 400)]))
+    frames = [(i / 4, [(d, RED if i / 4 < 12 else BLUE) for d in path.get(i / 4, [])]) for i in range(24 * 4 + 1)]
+    queue = [[d for d, _ in people] for _, people in frames]
+    driver = PipelineDriver(load_camera_config(CAM), detector=lambda image: queue.pop(0), start_time=START)
+    driver.uniform = UniformStage(threshold=0.6, min_frames=6, unlike_frames=12)
+    events = []
+    for i, (t, people) in enumerate(frames):
+        events += driver.process(FramePacket(i, t, frame(people), START))
+    events += driver.finish()
+    marks = [e for e in events if e["type"] == "staff"]
+    closes = [e for e in marks if "exit_ts" in e]
+    assert [m["zone_id"] for m in marks if "exit_ts" not in m] == ["counter"]
+    # The staff key closed when the blue shirt had been seen for unlike_frames frames (12 s + 3 s).
+    assert closes and closes[0]["person_key"] == "t1" and closes[0]["dwell_seconds"] < 16
+    crossing = next(e for e in events if e["type"] == "entrance")
+    assert crossing["direction"] == "out" and crossing["person_key"] == "t1-1"
+    summary = driver.summary()
+    assert summary["footfall"] == {"in": 0, "out": 1}
+    assert summary["staff"]["tracks"] == 1 and summary["staff"]["crossings"] == 0
+
+
+def test_uniform_mark_of_an_old_track_splits_it_first():
+    # In through the door at 0 s and on the shop floor since; the model is ready only once a colleague has been
+    # behind the counter (from 40 s): a mark that late names a key of its own, the crossing stays a customer's.
+    floor = dict(walk([(0, 100, 300), (10, 600, 300), (70, 650, 320)]))
+    colleague = dict(walk([(0, 1100, 400), (30, 1120, 410)]))
+    frames = []
+    for i in range(70 * 4 + 1):
+        t = i / 4
+        people = [(d, RED) for d in floor.get(t, [])]
+        people += [(d, RED) for d in colleague.get(t - 40, [])] if t >= 40 else []
+        frames.append((t, people))
+    queue = [[d for d, _ in people] for _, people in frames]
+    driver = PipelineDriver(load_camera_config(CAM), detector=lambda image: queue.pop(0), start_time=START)
+    driver.uniform = UniformStage(threshold=0.6, min_frames=6)
+    events = []
+    for i, (t, people) in enumerate(frames):
+        events += driver.process(FramePacket(i, t, frame(people), START))
+    events += driver.finish()
+    mark = next(e for e in events if e["type"] == "staff" and e["zone_id"] == "uniform" and "exit_ts" not in e)
+    crossing = next(e for e in events if e["type"] == "entrance")
+    assert crossing["person_key"] == "t1" and mark["person_key"] == "t1-1"
+    assert driver.summary()["footfall"] == {"in": 1, "out": 0}
