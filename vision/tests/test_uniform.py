@@ -61,15 +61,19 @@ def scene():
     return out
 
 
-def test_driver_with_uniform_stage_marks_the_uniformed_colleague_only():
-    frames = scene()
+def replay(frames, stage: UniformStage) -> tuple[list[dict], PipelineDriver]:
+    """Drive the pipeline with the uniform stage over rendered frames; (events, driver) after finish()."""
     queue = [[d for d, _ in people] for _, people in frames]
     driver = PipelineDriver(load_camera_config(CAM), detector=lambda image: queue.pop(0), start_time=START)
-    driver.uniform = UniformStage(threshold=0.6, min_frames=6)
+    driver.uniform = stage
     events = []
     for i, (t, people) in enumerate(frames):
         events += driver.process(FramePacket(i, t, frame(people), START))
-    events += driver.finish()
+    return events + driver.finish(), driver
+
+
+def test_driver_with_uniform_stage_marks_the_uniformed_colleague_only():
+    events, driver = replay(scene(), UniformStage(threshold=0.6, min_frames=6))
     marks = [e for e in events if e["type"] == "staff" and "exit_ts" not in e]
     assert sorted(m["zone_id"] for m in marks) == ["counter", "uniform"]
     uniform_key = next(m["person_key"] for m in marks if m["zone_id"] == "uniform")
@@ -99,13 +103,7 @@ def test_staff_track_that_stops_looking_like_the_uniform_goes_on_as_a_customer()
     # blue out through the door: the identities swapped where they passed. The crossing out is the customer's.
     path = dict(walk([(0, 1100, 400), (12, 1120, 410), (24, 100, 400)]))
     frames = [(i / 4, [(d, RED if i / 4 < 12 else BLUE) for d in path.get(i / 4, [])]) for i in range(24 * 4 + 1)]
-    queue = [[d for d, _ in people] for _, people in frames]
-    driver = PipelineDriver(load_camera_config(CAM), detector=lambda image: queue.pop(0), start_time=START)
-    driver.uniform = UniformStage(threshold=0.6, min_frames=6, unlike_frames=12)
-    events = []
-    for i, (t, people) in enumerate(frames):
-        events += driver.process(FramePacket(i, t, frame(people), START))
-    events += driver.finish()
+    events, driver = replay(frames, UniformStage(threshold=0.6, min_frames=6, unlike_frames=12))
     marks = [e for e in events if e["type"] == "staff"]
     closes = [e for e in marks if "exit_ts" in e]
     assert [m["zone_id"] for m in marks if "exit_ts" not in m] == ["counter"]
@@ -129,13 +127,7 @@ def test_uniform_mark_of_an_old_track_splits_it_first():
         people = [(d, RED) for d in floor.get(t, [])]
         people += [(d, RED) for d in colleague.get(t - 40, [])] if t >= 40 else []
         frames.append((t, people))
-    queue = [[d for d, _ in people] for _, people in frames]
-    driver = PipelineDriver(load_camera_config(CAM), detector=lambda image: queue.pop(0), start_time=START)
-    driver.uniform = UniformStage(threshold=0.6, min_frames=6)
-    events = []
-    for i, (t, people) in enumerate(frames):
-        events += driver.process(FramePacket(i, t, frame(people), START))
-    events += driver.finish()
+    events, driver = replay(frames, UniformStage(threshold=0.6, min_frames=6))
     mark = next(e for e in events if e["type"] == "staff" and e["zone_id"] == "uniform" and "exit_ts" not in e)
     crossing = next(e for e in events if e["type"] == "entrance")
     assert crossing["person_key"] == "t1" and mark["person_key"] == "t1-1"
