@@ -448,6 +448,11 @@ class EventPipeline:
         self._emit(events)
         return events + ([mark] if mark is not None else [])
 
+    def in_staff_zone(self, state: TrackState) -> bool:
+        """The track's anchor is in a staff zone now."""
+        p = anchor_of(state.box, self.config.anchor)
+        return any(region.member(p, False) for _, region in self.staff.regions)
+
     def unmark_staff(self, state: TrackState, t: float) -> list[dict]:
         """A staff track that no longer looks like the uniform (vision/uniform.py): someone else from now, under
         a key of its own, a customer's unless marked again. Returns the events to emit, already accounted: the

@@ -4,15 +4,15 @@ Beyond staff zones (vision/staff.py), a store's staff usually wear a uniform. Th
 continuously from the tracks the staff zones have marked, and marks other tracks whose upper body matches:
 - descriptor: hue-saturation histogram (HS_BINS) of the top 40% of the person box in HSV, pixels too dark
   or too grey to have a hue left out, L1-normalised (so a uniform's colour, not the lighting, matters);
-- model: the running mean of the descriptors of staff-zone tracks (one per frame each), ready once it has
-  `min_samples` of them;
+- model: the running mean of the descriptors of marked tracks while they are in a staff zone (one per frame
+  each), ready once it has `min_samples` of them;
 - a track elsewhere is compared on the mean of its own descriptors once it has `min_frames` of them:
   confidence = 1 − Bhattacharyya distance (1: the same colours, 0: none in common); at `threshold` or
   more it gets a `staff` mark with zone_id "uniform", the same mark a staff zone gives (so every consumer
   leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks';
 - a marked track whose upper body stays unlike the uniform (confidence under half the threshold for
-  `unlike_frames` frames in a row) has swapped identities with someone passing: it goes on as another person
-  (EventPipeline.unmark_staff), a customer unless marked again.
+  `unlike_frames` frames in a row, out of the staff zones) has swapped identities with someone passing: it
+  goes on as another person (EventPipeline.unmark_staff), a customer unless marked again.
 
 It needs pixels, so it runs in the frame loop (vision/driver.PipelineDriver.uniform); pure numpy + OpenCV.
 One model per store, shared by its cameras' drivers, lives as long as the process (learned again after a
@@ -115,13 +115,12 @@ class UniformStage:
             descriptor = upper_body_histogram(image, st.box)
             if descriptor is None:
                 continue
-            if by is not None and self._unlike_long(pk, descriptor):
-                marks += pipeline.unmark_staff(st, t)
-                continue
-            if by == UNIFORM_ZONE:
-                continue  # marked by its uniform already
-            if by is not None:  # marked by a staff zone: a sample of the uniform
-                self.model.learn(descriptor)
+            if by is not None:
+                inside = pipeline.in_staff_zone(st)
+                if self._unlike_long(pk, descriptor, inside):
+                    marks += pipeline.unmark_staff(st, t)
+                elif inside:  # staff, and in a staff zone now (not someone its track swapped to): a sample
+                    self.model.learn(descriptor)
                 continue
             total, n = self._tracks.get(pk, (np.zeros_like(descriptor), 0))
             total, n = total + descriptor, n + 1
@@ -137,9 +136,10 @@ class UniformStage:
         self._unlike = {pk: v for pk, v in self._unlike.items() if pk in live}
         return marks
 
-    def _unlike_long(self, pk: str, descriptor: np.ndarray) -> bool:
-        """A marked track unlike the uniform for `unlike_frames` frames in a row (once the model is ready)."""
-        if not self.model.ready or self.model.confidence(descriptor) >= self.threshold / 2:
+    def _unlike_long(self, pk: str, descriptor: np.ndarray, in_staff_zone: bool) -> bool:
+        """A marked track unlike the uniform for `unlike_frames` frames in a row (once the model is ready), out of
+        the staff zones: in one, the zone is the evidence (a manager out of uniform behind the counter stays)."""
+        if in_staff_zone or not self.model.ready or self.model.confidence(descriptor) >= self.threshold / 2:
             self._unlike.pop(pk, None)
             return False
         self._unlike[pk] = self._unlike.get(pk, 0) + 1

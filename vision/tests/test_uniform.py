@@ -107,8 +107,9 @@ def test_staff_track_that_stops_looking_like_the_uniform_goes_on_as_a_customer()
     marks = [e for e in events if e["type"] == "staff"]
     closes = [e for e in marks if "exit_ts" in e]
     assert [m["zone_id"] for m in marks if "exit_ts" not in m] == ["counter"]
-    # The staff key closed when the blue shirt had been seen for unlike_frames frames (12 s + 3 s).
-    assert closes and closes[0]["person_key"] == "t1" and closes[0]["dwell_seconds"] < 16
+    # The staff key closed once the blue shirt had been seen out of the counter zone for unlike_frames frames
+    # (out of it at ~13.3 s, then 3 s); while in the zone the zone is the evidence.
+    assert closes and closes[0]["person_key"] == "t1" and 15.5 < closes[0]["dwell_seconds"] < 17
     crossing = next(e for e in events if e["type"] == "entrance")
     assert crossing["direction"] == "out" and crossing["person_key"] == "t1-1"
     summary = driver.summary()
