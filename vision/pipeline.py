@@ -306,7 +306,7 @@ class EventPipeline:
         pk = self._pk(person)
         events: list[dict] = []
         if self.staff.splits(pk, t, p):
-            pk = self._rekey(person, pk, events)
+            pk = self._rekey(person, pk, t, events)
         self.staff.observe(pk, person.state.track_id, t, p, events)
         if self.line is not None and not masked:
             if person.line is None:
@@ -442,16 +442,14 @@ class EventPipeline:
         pk = self._pk(person)
         events: list[dict] = []
         if self.staff.splits(pk, t):
-            pk = self._rekey(person, pk, events)
-            self.staff.begin(pk, t)
+            pk = self._rekey(person, pk, t, events)
         mark = self.staff.mark(pk, state.track_id, t, zone_id)
         self._emit(events)
         return events + ([mark] if mark is not None else [])
 
     def in_staff_zone(self, state: TrackState) -> bool:
         """The track's anchor is in a staff zone now."""
-        p = anchor_of(state.box, self.config.anchor)
-        return any(region.member(p, False) for _, region in self.staff.regions)
+        return self.staff.zone_at(anchor_of(state.box, self.config.anchor)) is not None
 
     def unmark_staff(self, state: TrackState, t: float) -> list[dict]:
         """A staff track that no longer looks like the uniform (vision/uniform.py): someone else from now, under
@@ -461,13 +459,14 @@ class EventPipeline:
         if person is None or self.staff.marked_by(pk := self._pk(person)) is None:
             return []
         events: list[dict] = []
-        self.staff.begin(self._rekey(person, pk, events), t)
+        self._rekey(person, pk, t, events)
         self._emit(events)
         return events
 
-    def _rekey(self, person: _Person, pk: str, events: list[dict]) -> str:
-        """An old track marked staff now (staff.STAFF_LINK_S) goes on as another person: its open stays end as
-        `pk`'s, a customer's, and its events carry a key of their own from now on, which the mark names."""
+    def _rekey(self, person: _Person, pk: str, t: float, events: list[dict]) -> str:
+        """The track goes on as another person from `t` (an old track marked staff, staff.STAFF_LINK_S, or a staff
+        track unlike its uniform): its open stays end as `pk`'s, and its events carry a key of their own from now
+        on. Returns that key."""
         for (kind, rid), sm in person.stays.items():
             stay = sm.close()
             if stay is not None and (ev := self._stay_event(kind, rid, pk, stay)) is not None:
@@ -476,6 +475,7 @@ class EventPipeline:
         self._split.add(person.state.track_id)
         person.rekeys += 1
         person.alias = f"{self.person_key_prefix}{person.state.person_key}-{person.rekeys}"
+        self.staff.begin(person.alias, t)
         return person.alias
 
     def _continues(self, person: _Person, pk: str, live: bool = False) -> None:

@@ -88,12 +88,15 @@ class StaffStage:
         self._last[pk] = t
         if pk in self._zone:
             return
-        for zid, region in self.regions:
-            if region.member(p, False):
-                self._zone[pk] = zid
-                self.track_ids.add(track_id)
-                events.append(staff_event(self.camera_id, self.start_time, t, pk, zid, first))
-                return
+        zid = self.zone_at(p)
+        if zid is not None:
+            self._zone[pk] = zid
+            self.track_ids.add(track_id)
+            events.append(staff_event(self.camera_id, self.start_time, t, pk, zid, first))
+
+    def zone_at(self, p: Point) -> str | None:
+        """The staff zone an anchor at `p` is in, if any."""
+        return next((zid for zid, region in self.regions if region.member(p, False)), None)
 
     def splits(self, pk: str, t: float, p: Point | None = None) -> bool:
         """An unmarked track older than STAFF_LINK_S, entering a staff zone now (anchor `p`) or marked by its
@@ -101,7 +104,7 @@ class StaffStage:
         first = self._first.get(pk)
         if first is None or pk in self._zone or t - first <= STAFF_LINK_S:
             return False
-        return p is None or any(region.member(p, False) for _, region in self.regions)
+        return p is None or self.zone_at(p) is not None
 
     def begin(self, pk: str, t: float) -> None:
         """A live track's new key (EventPipeline._rekey), first seen now."""
