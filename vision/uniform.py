@@ -2,14 +2,19 @@
 
 Beyond staff zones (vision/staff.py), a store's staff usually wear a uniform. This stage learns its colours
 continuously from the tracks the staff zones have marked, and marks other tracks whose upper body matches:
-- descriptor: hue-saturation histogram (HS_BINS) of the top 40% of the person box in HSV, pixels too dark
-  or too grey to have a hue left out, L1-normalised (so a uniform's colour, not the lighting, matters);
+- descriptor: hue-saturation histogram (HS_BINS) of the torso (the top 40% of the person box, below the head,
+  inset from the arms) in HSV, pixels too dark or too grey to have a hue left out, L1-normalised (so a uniform's
+  colour, not the lighting, matters); none while another person's box covers more than OCCLUDED of that torso
+  (at the door and in a line, a colleague in front would lend a customer the uniform's colours);
 - model: the running mean of the descriptors of marked tracks while they are in a staff zone (one per frame
   each), ready once it has `min_samples` of them;
 - a track elsewhere is compared on the mean of its own descriptors once it has `min_frames` of them:
   confidence = 1 − Bhattacharyya distance (1: the same colours, 0: none in common); at `threshold` or
   more it gets a `staff` mark with zone_id "uniform", the same mark a staff zone gives (so every consumer
-  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks';
+  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks'; a track
+  whose first `min_frames` descriptors were unlike the uniform (under half the threshold) began on someone else
+  (a customer's track that took over a staff member) and is split first: what it did until then, its entrance
+  crossing above all, stays a customer's (as an old track is split, vision/staff.py STAFF_LINK_S);
 - a marked track whose upper body stays unlike the uniform (confidence under half the threshold for
   `unlike_frames` frames in a row, out of the staff zones) has swapped identities with someone passing: it
   goes on as another person (EventPipeline.unmark_staff), a customer unless marked again.
@@ -28,18 +33,35 @@ import numpy as np
 UNIFORM_ZONE = "uniform"
 HS_BINS = (16, 4)
 UPPER_BODY = 0.4
+OCCLUDED = 0.15
+
+
+def torso(box) -> tuple[float, float, float, float]:
+    """The upper body of a person box (x1, y1, x2, y2): below the head, inset from the arms and background."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    inset = 0.2 * (x2 - x1)
+    return x1 + inset, y1 + 0.08 * (y2 - y1), x2 - inset, y1 + UPPER_BODY * (y2 - y1)
+
+
+def occluded(box, others) -> bool:
+    """Another person's box covers more than OCCLUDED of this one's torso: its colours are not (only) its own."""
+    tx1, ty1, tx2, ty2 = torso(box)
+    area = max(tx2 - tx1, 0.0) * max(ty2 - ty1, 0.0)
+    for o in others:
+        ix = min(tx2, float(o[2])) - max(tx1, float(o[0]))
+        iy = min(ty2, float(o[3])) - max(ty1, float(o[1]))
+        if ix > 0 and iy > 0 and ix * iy > OCCLUDED * area:
+            return True
+    return False
 
 
 def upper_body_histogram(image: np.ndarray, box) -> np.ndarray | None:
-    """HS histogram of the top 40% of `box` (x1, y1, x2, y2) in a BGR image; None when too little is visible."""
+    """HS histogram of the torso of `box` (x1, y1, x2, y2) in a BGR image; None when too little is visible."""
     import cv2
 
     h_img, w_img = image.shape[:2]
-    x1, y1, x2, y2 = (float(v) for v in box)
-    top = y1 + 0.08 * (y2 - y1)  # below the head
-    bottom = y1 + UPPER_BODY * (y2 - y1)
-    inset = 0.2 * (x2 - x1)  # the torso, not the background beside the arms
-    xa, xb = int(max(0, x1 + inset)), int(min(w_img, x2 - inset))
+    x1, top, x2, bottom = torso(box)
+    xa, xb = int(max(0, x1)), int(min(w_img, x2))
     ya, yb = int(max(0, top)), int(min(h_img, bottom))
     if xb - xa < 3 or yb - ya < 3:
         return None
@@ -95,7 +117,8 @@ class UniformStage:
         self.min_frames = min_frames
         self.unlike_frames = unlike_frames
         self._unlike: dict[str, int] = {}  # marked person_key -> frames in a row unlike the uniform
-        self._tracks: dict[str, tuple[np.ndarray, int]] = {}  # person_key -> (sum of descriptors, n)
+        # person_key -> (sum of descriptors, n, sum of its first min_frames descriptors)
+        self._tracks: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
         self.confidences: list[float] = []  # of the marks made, in order
 
     def observe(self, pipeline: Any, image: np.ndarray, t: float) -> list[dict]:
@@ -105,12 +128,11 @@ class UniformStage:
         if image is None or not staff.regions:
             return []
         marks: list[dict] = []
-        live = set()
-        for st in pipeline.tracks:
-            if not st.matched or not st.confirmed:
-                continue
+        seen = [st for st in pipeline.tracks if st.matched and st.confirmed]
+        for st in seen:
+            if occluded(st.box, [o.box for o in seen if o is not st]):
+                continue  # a door crowd or a queue: someone else's colours would teach or mark it
             pk = pipeline.person_key_of(st)
-            live.add(pk)
             by = staff.marked_by(pk)
             descriptor = upper_body_histogram(image, st.box)
             if descriptor is None:
@@ -122,16 +144,23 @@ class UniformStage:
                 elif inside:  # staff, and in a staff zone now (not someone its track swapped to): a sample
                     self.model.learn(descriptor)
                 continue
-            total, n = self._tracks.get(pk, (np.zeros_like(descriptor), 0))
+            total, n, first = self._tracks.get(pk, (np.zeros_like(descriptor), 0, np.zeros_like(descriptor)))
             total, n = total + descriptor, n + 1
-            self._tracks[pk] = (total, n)
+            if n <= self.min_frames:
+                first = first + descriptor
+            self._tracks[pk] = (total, n, first)
             if n >= self.min_frames and self.model.ready:
                 confidence = self.model.confidence(total / n)
                 if confidence >= self.threshold:
-                    events = pipeline.mark_staff(st, t, UNIFORM_ZONE)
+                    # A track that began unlike the uniform was someone else then (a customer's track that took
+                    # over a staff member): what it did until now, its entrance crossing above all, stays theirs.
+                    began_unlike = self.model.confidence(first / self.min_frames) < self.threshold / 2
+                    events = pipeline.mark_staff(st, t, UNIFORM_ZONE, split=began_unlike)
                     if events:
                         marks += events
                         self.confidences.append(round(confidence, 3))
+        # Forget ended tracks only: a track missed for a frame (lost, kept for re-association) keeps its history.
+        live = {pipeline.person_key_of(st) for st in pipeline.tracks}
         self._tracks = {pk: v for pk, v in self._tracks.items() if pk in live}
         self._unlike = {pk: v for pk, v in self._unlike.items() if pk in live}
         return marks

@@ -7,7 +7,7 @@ import numpy as np
 from vision.config import load_camera_config
 from vision.driver import PipelineDriver
 from vision.sources import FramePacket
-from vision.uniform import UniformModel, UniformStage, bhattacharyya, upper_body_histogram
+from vision.uniform import UniformModel, UniformStage, bhattacharyya, occluded, upper_body_histogram
 
 from .helpers import START, camera, person, walk
 
@@ -132,4 +132,55 @@ def test_uniform_mark_of_an_old_track_splits_it_first():
     mark = next(e for e in events if e["type"] == "staff" and e["zone_id"] == "uniform" and "exit_ts" not in e)
     crossing = next(e for e in events if e["type"] == "entrance")
     assert crossing["person_key"] == "t1" and mark["person_key"] == "t1-1"
+    assert driver.summary()["footfall"] == {"in": 1, "out": 0}
+
+
+def with_colleague_behind_counter(extra, until: float):
+    """Frames to `until` s: a red colleague behind the counter throughout (the model is ready after ~5 s),
+    plus `extra(t)` -> [(detection, shirt)] drawn after (in front of) it."""
+    colleague = dict(walk([(0, 1050, 380), (until / 2, 1200, 420), (until, 1080, 400)]))
+    return [(i / 4, [(d, RED) for d in colleague.get(i / 4, [])] + extra(i / 4)) for i in range(round(until * 4) + 1)]
+
+
+def test_track_that_began_unlike_the_uniform_is_split_before_its_mark():
+    # A blue customer walks in (crossing at ~1 s); at 8 s the track is on a red colleague instead (the
+    # identities swapped on the shop floor) and stays there. When the uniform marks it, the crossing
+    # made in blue stays the customer's: a young track is split too when it began unlike the uniform.
+    path = dict(walk([(0, 150, 300), (6, 600, 300), (36, 640, 320)]))
+    frames = with_colleague_behind_counter(
+        lambda t: [(d, BLUE if t < 8 else RED) for d in path.get(t, [])], 36)
+    events, driver = replay(frames, UniformStage(threshold=0.6, min_frames=6))
+    crossing = next(e for e in events if e["type"] == "entrance")
+    mark = next(e for e in events if e["type"] == "staff" and e["zone_id"] == "uniform" and "exit_ts" not in e)
+    assert mark["person_key"] == f"{crossing['person_key']}-1"
+    assert mark["ts"] < "2025-10-01T10:00:45"  # young (~25 s): not the old-track split
+    assert driver.summary()["footfall"] == {"in": 1, "out": 0}
+
+
+def test_track_missed_now_and_then_keeps_its_colours():
+    # A red colleague walks in and across the shop floor (never behind the counter), missed by the detector
+    # every third frame: the lost frames do not reset what the stage has seen of the track, so it is marked.
+    path = dict(walk([(0, 150, 300), (20, 800, 300)]))
+    frames = with_colleague_behind_counter(
+        lambda t: [] if round(t * 4) % 3 == 2 else [(d, RED) for d in path.get(t - 8, [])], 28)
+    events, driver = replay(frames, UniformStage(threshold=0.6, min_frames=6))
+    crossing = next(e for e in events if e["type"] == "entrance")
+    marks = {e["person_key"]: e["zone_id"] for e in events if e["type"] == "staff" and "exit_ts" not in e}
+    assert marks.get(crossing["person_key"]) == "uniform"
+    assert driver.summary()["footfall"] == {"in": 0, "out": 0}
+
+
+def test_torso_hidden_by_someone_in_front_teaches_and_marks_nothing():
+    assert occluded(person(400, 400).box, [person(400, 430, h=170).box])  # a taller person just in front
+    assert not occluded(person(400, 400).box, [person(470, 400).box])  # side by side, arms apart
+    # A blue customer walks in right behind a red colleague who covers their upper body; past the door they
+    # part, the colleague to the counter. Seen through the colleague, the customer would look like the uniform.
+    customer = dict(walk([(0, 100, 400), (6, 500, 400), (12, 600, 250)]))
+    ahead = dict(walk([(0, 100, 430), (6, 500, 430), (12, 1100, 430), (20, 1110, 430)], h=170))
+    frames = with_colleague_behind_counter(
+        lambda t: [(d, BLUE) for d in customer.get(t - 8, [])] + [(d, RED) for d in ahead.get(t - 8, [])], 30)
+    events, driver = replay(frames, UniformStage(threshold=0.6, min_frames=6))
+    crossings = {e["person_key"] for e in events if e["type"] == "entrance"}
+    marked = {e["person_key"] for e in events if e["type"] == "staff" and "exit_ts" not in e}
+    assert len(crossings) == 2 and len(crossings - marked) == 1  # the colleague's crossing only is left out
     assert driver.summary()["footfall"] == {"in": 1, "out": 0}
