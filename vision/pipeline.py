@@ -433,16 +433,15 @@ class EventPipeline:
         """The person_key of a person's events: its own, or that of the dropped track it continues."""
         return person.alias or self.person_key_prefix + person.state.person_key
 
-    def mark_staff(self, state: TrackState, t: float, zone_id: str, split: bool = False) -> list[dict]:
+    def mark_staff(self, state: TrackState, t: float, zone_id: str) -> list[dict]:
         """A staff mark from outside the zone engine (vision/uniform.py), an old track split first as at a staff
-        zone, and any track when `split` (the caller knows it was someone else before). Returns the events to
-        emit, already accounted: the old key's closed stays, then the mark."""
+        zone. Returns the events to emit, already accounted: the old key's closed stays, then the mark."""
         person = self._people.get(state.track_id)
         if person is None:
             return []
         pk = self._pk(person)
         events: list[dict] = []
-        if split or self.staff.splits(pk, t):
+        if self.staff.splits(pk, t):
             pk = self._rekey(person, pk, t, events)
         mark = self.staff.mark(pk, state.track_id, t, zone_id)
         self._emit(events)

@@ -11,10 +11,7 @@ continuously from the tracks the staff zones have marked, and marks other tracks
 - a track elsewhere is compared on the mean of its own descriptors once it has `min_frames` of them:
   confidence = 1 − Bhattacharyya distance (1: the same colours, 0: none in common); at `threshold` or
   more it gets a `staff` mark with zone_id "uniform", the same mark a staff zone gives (so every consumer
-  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks'; a track
-  whose first `min_frames` descriptors were unlike the uniform (under half the threshold) began on someone else
-  (a customer's track that took over a staff member) and is split first: what it did until then, its entrance
-  crossing above all, stays a customer's (as an old track is split, vision/staff.py STAFF_LINK_S);
+  leaves the track out, and the store shows the crossings excluded); `confidences` keeps the marks';
 - a marked track whose upper body stays unlike the uniform (confidence under half the threshold for
   `unlike_frames` frames in a row, out of the staff zones) has swapped identities with someone passing: it
   goes on as another person (EventPipeline.unmark_staff), a customer unless marked again.
@@ -117,8 +114,7 @@ class UniformStage:
         self.min_frames = min_frames
         self.unlike_frames = unlike_frames
         self._unlike: dict[str, int] = {}  # marked person_key -> frames in a row unlike the uniform
-        # person_key -> (sum of descriptors, n, sum of its first min_frames descriptors)
-        self._tracks: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
+        self._tracks: dict[str, tuple[np.ndarray, int]] = {}  # person_key -> (sum of descriptors, n)
         self.confidences: list[float] = []  # of the marks made, in order
 
     def observe(self, pipeline: Any, image: np.ndarray, t: float) -> list[dict]:
@@ -144,18 +140,13 @@ class UniformStage:
                 elif inside:  # staff, and in a staff zone now (not someone its track swapped to): a sample
                     self.model.learn(descriptor)
                 continue
-            total, n, first = self._tracks.get(pk, (np.zeros_like(descriptor), 0, np.zeros_like(descriptor)))
+            total, n = self._tracks.get(pk, (np.zeros_like(descriptor), 0))
             total, n = total + descriptor, n + 1
-            if n <= self.min_frames:
-                first = first + descriptor
-            self._tracks[pk] = (total, n, first)
+            self._tracks[pk] = (total, n)
             if n >= self.min_frames and self.model.ready:
                 confidence = self.model.confidence(total / n)
                 if confidence >= self.threshold:
-                    # A track that began unlike the uniform was someone else then (a customer's track that took
-                    # over a staff member): what it did until now, its entrance crossing above all, stays theirs.
-                    began_unlike = self.model.confidence(first / self.min_frames) < self.threshold / 2
-                    events = pipeline.mark_staff(st, t, UNIFORM_ZONE, split=began_unlike)
+                    events = pipeline.mark_staff(st, t, UNIFORM_ZONE)
                     if events:
                         marks += events
                         self.confidences.append(round(confidence, 3))
