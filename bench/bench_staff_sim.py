@@ -34,6 +34,7 @@ from vision.config import load_camera_config
 from vision.mot import iter_frames, read_det_txt
 from vision.simulator_staff import simulate_staff
 from vision.summary import flatten_summary
+from vision.tracker import box_iou
 
 COUNT_KEYS = ("footfall.in", "footfall.out", ".entries", ".unique_visitors", ".interactions", ".served")
 START = datetime(2025, 10, 1, 10, tzinfo=UTC)
@@ -89,14 +90,13 @@ def driver_run(d: Path, cam: dict, staff_ids: set[int], uniform: bool, lookalike
                 xa, ya, xb, yb = int(x1), int(y1), int(x2), int(y2)
                 img[ya:yb, xa:xb] = (35, 35, 35)
                 img[ya:int(y1 + 0.4 * (y2 - y1)), xa:xb] = shirt(pid)
-        pipe = driver.pipeline
         for ev in driver.process(FramePacket(i, t, img, START)):
             pipe = driver.pipeline
             if ev["type"] not in ("staff", "entrance") or "exit_ts" in ev:
                 continue
             track = next((s for s in pipe.tracks if pipe.person_key_of(s) == ev["person_key"]), None)
-            best = max(people, key=lambda r: _iou(r[1:], track.box), default=None) if track is not None else None
-            pid = best[0] if best is not None and _iou(best[1:], track.box) > 0.3 else None
+            best = max(people, key=lambda r: box_iou(r[1:], track.box), default=None) if track is not None else None
+            pid = best[0] if best is not None and box_iou(best[1:], track.box) > 0.3 else None
             if ev["type"] == "entrance":
                 crossings.append((ev["person_key"], pid))
                 continue
@@ -112,14 +112,6 @@ def driver_run(d: Path, cam: dict, staff_ids: set[int], uniform: bool, lookalike
         "customer_left_out": sum(1 for pk, pid in crossings if pid in customers and pk in marked),
         "customer_crossings": sum(1 for _, pid in crossings if pid in customers),
     }
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def count_mape(ours: dict, gt: dict) -> float:
